@@ -1,0 +1,85 @@
+"""A jail booking as the local agency submits it.
+
+The monitoring fields (race, ethnicity, language) are recorded because the civil-rights
+monitors need them (seed 004; DESIGN invariant 2). They live in their own type so that no
+decision input can be built from a ``Booking`` without explicitly leaving them behind.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+NCIC_CODE = re.compile(r"^\d{4}$")
+ORI = re.compile(r"^[A-Z]{2}[A-Z0-9]{7}$")
+FIPS5 = re.compile(r"^\d{5}$")
+
+Sex = Literal["M", "F", "X"]
+
+
+class Frozen(BaseModel):
+    """Immutable, strict value object: unknown fields are an error, never silently dropped."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Charge(Frozen):
+    """One arrest charge, coded with the FBI's 4-digit NCIC offense code."""
+
+    ncic_code: str = Field(description="4-digit NCIC offense code, e.g. 5404 (DUI)")
+    literal: str = Field(default="", max_length=120)
+
+    @field_validator("ncic_code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if not NCIC_CODE.match(v):
+            raise ValueError(f"NCIC offense code must be 4 digits, got {v!r}")
+        return v
+
+
+class Biographic(Frozen):
+    """What the booking agency writes about the subject; it may be wrong (aliases, typos)."""
+
+    last_name: str = Field(min_length=1, max_length=40)
+    first_name: str = Field(min_length=1, max_length=40)
+    date_of_birth: date
+    sex: Sex
+    place_of_birth: str = Field(min_length=2, max_length=2, description="NCIC 2-letter code")
+
+
+class MonitoringFields(Frozen):
+    """Recorded for oversight monitoring only; never part of a decision input."""
+
+    race: str | None = None
+    ethnicity: str | None = None
+    language: str | None = None
+
+
+class Booking(Frozen):
+    """A booking submission: who, where, when, why, and the ten prints."""
+
+    booking_id: str = Field(min_length=1, max_length=64)
+    ori: str = Field(description="9-character originating agency identifier")
+    fips5: str = Field(description="5-digit county code of the booking agency")
+    booked_at: AwareDatetime
+    biographic: Biographic
+    charges: tuple[Charge, ...] = Field(min_length=1)
+    monitoring: MonitoringFields = MonitoringFields()
+    prints: str = Field(min_length=1, description="base64 tenprint minutiae record")
+
+    @field_validator("ori")
+    @classmethod
+    def _ori(cls, v: str) -> str:
+        if not ORI.match(v):
+            raise ValueError(f"ORI must be 2 letters then 7 letters/digits, got {v!r}")
+        return v
+
+    @field_validator("fips5")
+    @classmethod
+    def _fips(cls, v: str) -> str:
+        if not FIPS5.match(v):
+            raise ValueError(f"FIPS county code must be 5 digits, got {v!r}")
+        return v

@@ -1,0 +1,366 @@
+"""The messages that walk the flow (DESIGN "The flow").
+
+Each arrow of the flow is one message type. Message ids are derived from the natural key of
+what they announce (``mid("BookingSubmitted", booking_id)``), so a stage that runs twice after a
+crash emits the *same* id and the consumer's inbox drops the repeat (invariant 7).
+
+Commands are what actors outside the system say to it (a jail reports a release time, an
+officer records a disposition, a court concludes proceedings); events are what the system
+says happened. Both travel through the same bus.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AwareDatetime, Field, TypeAdapter
+
+from scomm.domain.booking import Biographic, Booking, Charge, Frozen
+
+
+def mid(kind: str, *parts: object) -> str:
+    """Deterministic message id: the message kind and the natural key it is about."""
+    return ":".join([kind, *(str(p) for p in parts)])
+
+
+class Message(Frozen):
+    """Base of every message: its id, when it happened (UTC-aware), and its kind tag."""
+
+    kind: str
+    message_id: str = Field(min_length=1)
+    occurred_at: AwareDatetime
+    is_command: ClassVar[bool] = False
+
+
+class Command(Message):
+    is_command: ClassVar[bool] = True
+
+
+# ---------------------------------------------------------------- facts carried forward
+
+
+class HistoryEntry(Frozen):
+    """One arrest cycle of a criminal history record (IAFIS), with its court disposition."""
+
+    arrested_on: date
+    ncic_code: str
+    convicted: bool | None = Field(description="None = no disposition reported (stale record)")
+    sentence_days: int | None = None
+    fips5: str | None = None
+
+
+class Routing(Frozen):
+    """Whether the booking's prints were shared with IDENT, and the rule that said so."""
+
+    shared: bool
+    lea_receives: bool
+    rule_id: str
+    reason: str
+
+
+class Fact(Frozen):
+    """A dossier fact with its provenance (DESIGN invariants 3 and 4)."""
+
+    name: str
+    value: str | int | bool | None
+    source: str
+    queried_at: AwareDatetime
+    confidence: float = Field(ge=0.0, le=1.0, default=1.0)
+
+
+# ---------------------------------------------------------------- events
+
+
+class BookingSubmitted(Message):
+    kind: Literal["BookingSubmitted"] = "BookingSubmitted"
+    booking: Booking
+
+
+class SubmissionWithheld(Message):
+    """The state bureau did not forward the prints to the FBI (state's minor-offense choice)."""
+
+    kind: Literal["SubmissionWithheld"] = "SubmissionWithheld"
+    booking_id: str
+    fips5: str
+    rule_id: str
+    reason: str
+
+
+class SubmissionForwarded(Message):
+    kind: Literal["SubmissionForwarded"] = "SubmissionForwarded"
+    booking_id: str
+    ori: str
+    fips5: str
+    booked_at: AwareDatetime
+    biographic: Biographic
+    charges: tuple[Charge, ...]
+    prints: str
+
+
+class CriminalSearchCompleted(Message):
+    kind: Literal["CriminalSearchCompleted"] = "CriminalSearchCompleted"
+    booking_id: str
+    ori: str
+    fips5: str
+    booked_at: AwareDatetime
+    fbi_number: str
+    new_identity: bool
+    score: float
+    biographic: Biographic
+    charges: tuple[Charge, ...]
+    history: tuple[HistoryEntry, ...]
+    routing: Routing
+    prints: str
+
+
+class ImmigrationSearchCompleted(Message):
+    kind: Literal["ImmigrationSearchCompleted"] = "ImmigrationSearchCompleted"
+    booking_id: str
+    ori: str
+    fips5: str
+    booked_at: AwareDatetime
+    matched: bool
+    ident_id: str | None
+    score: float
+    fbi_number: str
+    biographic: Biographic
+    charges: tuple[Charge, ...]
+    history: tuple[HistoryEntry, ...]
+    lea_receives: bool
+
+
+StatusCode = Literal[
+    "citizen",
+    "naturalized_citizen",
+    "lpr",
+    "lpr_removable_conviction",
+    "lawful_nonimmigrant",
+    "overstay",
+    "entered_without_inspection",
+    "removed_reentered",
+    "fugitive",
+    "unable_to_determine",
+]
+
+
+class StatusDetermined(Message):
+    """The support center's researched answer (the IAR), with the dossier behind it."""
+
+    kind: Literal["StatusDetermined"] = "StatusDetermined"
+    case_id: str
+    booking_id: str
+    ident_id: str
+    fbi_number: str
+    ori: str
+    fips5: str
+    aor: str
+    booked_at: AwareDatetime
+    status: StatusCode
+    offense_level: int = Field(ge=1, le=3, description="2008 offense-based SC level")
+    facts: tuple[Fact, ...]
+    charges: tuple[Charge, ...]
+    lea_receives: bool
+
+
+class CaseAssigned(Message):
+    kind: Literal["CaseAssigned"] = "CaseAssigned"
+    case_id: str
+    booking_id: str
+    aor: str
+    due_at: AwareDatetime
+    recommended_action: str
+
+
+class DecisionRecorded(Message):
+    kind: Literal["DecisionRecorded"] = "DecisionRecorded"
+    case_id: str
+    booking_id: str
+    policy_version: str
+    priority: int | None
+    conviction_level: int | None
+    action: str
+    reason: str
+    officer: str
+    followed_recommendation: bool
+
+
+class DetainerIssued(Message):
+    kind: Literal["DetainerIssued"] = "DetainerIssued"
+    detainer_id: str
+    case_id: str
+    booking_id: str
+    ori: str
+    fips5: str
+    operative_upon_conviction: bool
+
+
+class DetainerAssumed(Message):
+    kind: Literal["DetainerAssumed"] = "DetainerAssumed"
+    detainer_id: str
+    case_id: str
+    booking_id: str
+    held_hours: float
+    past_limit: bool
+
+
+class DetainerLapsed(Message):
+    kind: Literal["DetainerLapsed"] = "DetainerLapsed"
+    detainer_id: str
+    case_id: str
+    booking_id: str
+
+
+class DetainerCancelled(Message):
+    kind: Literal["DetainerCancelled"] = "DetainerCancelled"
+    detainer_id: str
+    case_id: str
+    booking_id: str
+    reason: str
+
+
+class DispositionRecorded(Message):
+    kind: Literal["DispositionRecorded"] = "DispositionRecorded"
+    case_id: str
+    booking_id: str
+    disposition: str
+
+
+class CaseClosed(Message):
+    kind: Literal["CaseClosed"] = "CaseClosed"
+    case_id: str
+
+
+class ProceedingsConcluded(Message):
+    kind: Literal["ProceedingsConcluded"] = "ProceedingsConcluded"
+    case_id: str
+    booking_id: str
+    outcome: Literal["removed", "relief", "released", "terminated"]
+    removal_category: str | None
+
+
+class HotlineCallReceived(Message):
+    kind: Literal["HotlineCallReceived"] = "HotlineCallReceived"
+    call_id: str
+    booking_id: str
+    claim: Literal["citizen", "victim"]
+
+
+class ComplaintReceived(Message):
+    kind: Literal["ComplaintReceived"] = "ComplaintReceived"
+    complaint_id: str
+    channel: Literal["web", "hotline", "mail", "jail"]
+    fips5: str | None
+
+
+# ---------------------------------------------------------------- commands
+
+
+class SubmitBooking(Command):
+    kind: Literal["SubmitBooking"] = "SubmitBooking"
+    booking: Booking
+
+
+class DecideCase(Command):
+    """An officer's decision: follow the policy's recommendation, or override with a reason."""
+
+    kind: Literal["DecideCase"] = "DecideCase"
+    case_id: str
+    officer: str
+    override_action: str | None = None
+    override_reason: str | None = None
+
+
+class RecordEncounter(Command):
+    kind: Literal["RecordEncounter"] = "RecordEncounter"
+    case_id: str
+    officer: str
+    method: Literal["in_person", "telephone", "video", "records_only"]
+
+
+class RecordDisposition(Command):
+    kind: Literal["RecordDisposition"] = "RecordDisposition"
+    case_id: str
+    officer: str
+
+
+class ReportRelease(Command):
+    """The jail reports when the person would otherwise be released (bond, dismissal, time served)."""
+
+    kind: Literal["ReportRelease"] = "ReportRelease"
+    booking_id: str
+    release_at: AwareDatetime
+    facility_tz: str
+
+
+class RecordConviction(Command):
+    kind: Literal["RecordConviction"] = "RecordConviction"
+    booking_id: str
+    ncic_code: str
+    sentence_days: int
+
+
+class RecordCustodyTransfer(Command):
+    """ICE officers arrive and take the person; on time or not is for the clock to say."""
+
+    kind: Literal["RecordCustodyTransfer"] = "RecordCustodyTransfer"
+    booking_id: str
+
+
+class RecordJailRelease(Command):
+    """The jail released the person (after a lapsed detainer, or holding past the limit)."""
+
+    kind: Literal["RecordJailRelease"] = "RecordJailRelease"
+    booking_id: str
+
+
+class ConcludeProceedings(Command):
+    kind: Literal["ConcludeProceedings"] = "ConcludeProceedings"
+    case_id: str
+    outcome: Literal["removed", "relief", "released", "terminated"]
+
+
+class ExpireDeadlines(Command):
+    """The clock reached ``occurred_at``: fire every deadline due by then."""
+
+    kind: Literal["ExpireDeadlines"] = "ExpireDeadlines"
+
+
+AnyMessage = Annotated[
+    BookingSubmitted
+    | SubmissionWithheld
+    | SubmissionForwarded
+    | CriminalSearchCompleted
+    | ImmigrationSearchCompleted
+    | StatusDetermined
+    | CaseAssigned
+    | DecisionRecorded
+    | DetainerIssued
+    | DetainerAssumed
+    | DetainerLapsed
+    | DetainerCancelled
+    | DispositionRecorded
+    | CaseClosed
+    | ProceedingsConcluded
+    | HotlineCallReceived
+    | ComplaintReceived
+    | SubmitBooking
+    | DecideCase
+    | RecordEncounter
+    | RecordDisposition
+    | ReportRelease
+    | RecordConviction
+    | RecordCustodyTransfer
+    | RecordJailRelease
+    | ConcludeProceedings
+    | ExpireDeadlines,
+    Field(discriminator="kind"),
+]
+
+MESSAGE_ADAPTER: TypeAdapter[AnyMessage] = TypeAdapter(AnyMessage)
+
+
+def load_message(raw: str | bytes) -> Message:
+    """Parse a stored or transported message back into its type."""
+    msg: Message = MESSAGE_ADAPTER.validate_json(raw)
+    return msg
