@@ -53,6 +53,16 @@ jurisdictions = Table(
     Column("tz", String(40), nullable=False),
 )
 
+participation_elections = Table(
+    "participation_elections",
+    metadata,
+    Column("election_id", String(60), primary_key=True),
+    Column("scope", String(6), nullable=False),
+    Column("key", String(5), nullable=False),
+    Column("mode", String(30), nullable=False),
+    Column("requested_on", Date, nullable=False),
+)
+
 # ---------------------------------------------------------------- booking agency (LEA)
 bookings = Table(
     "bookings",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, Field, TypeAdapter
+from pydantic import AwareDatetime, Field, JsonValue, TypeAdapter
 
 from scomm.domain.booking import Biographic, Booking, Charge, Frozen
 
@@ -63,7 +63,7 @@ class Fact(Frozen):
     """A dossier fact with its provenance (DESIGN invariants 3 and 4)."""
 
     name: str
-    value: str | int | bool | None
+    value: JsonValue
     source: str
     queried_at: AwareDatetime
     confidence: float = Field(ge=0.0, le=1.0, default=1.0)

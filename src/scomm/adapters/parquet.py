@@ -1,0 +1,55 @@
+"""Parquet snapshots of a run, for DuckDB (single machine) or Spark (many) analysis.
+
+Personal detail is left out on purpose: no prints and no names leave the store this way; the
+snapshot carries identifiers, jurisdictions, times, codes and outcomes (CJIS AU-3(3): the
+minimum necessary).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Connection, Table, select
+
+from scomm.adapters import tables as t
+
+#: table -> columns left out of the snapshot
+SNAPSHOTS: dict[Table, frozenset[str]] = {
+    t.bookings: frozenset({"prints", "biographic"}),
+    t.booking_monitoring: frozenset(),
+    t.submissions: frozenset(),
+    t.criminal_searches: frozenset(),
+    t.immigration_searches: frozenset(),
+    t.cases: frozenset(),
+    t.dossier_facts: frozenset(),
+    t.decisions: frozenset(),
+    t.detainers: frozenset(),
+    t.encounters: frozenset(),
+    t.dispositions: frozenset(),
+    t.custody: frozenset(),
+    t.alerts: frozenset(),
+    t.source_queries: frozenset(),
+}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, default=str)
+    return value
+
+
+def export(conn: Connection, out_dir: Path) -> dict[str, int]:
+    """Write one Parquet file per table; returns rows written per table."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, int] = {}
+    for table, dropped in SNAPSHOTS.items():
+        cols = [c for c in table.columns if c.name not in dropped]
+        rows = conn.execute(select(*cols)).all()
+        data = {c.name: [_cell(r[i]) for r in rows] for i, c in enumerate(cols)}
+        pq.write_table(pa.table(data), out_dir / f"{table.name}.parquet")
+        written[table.name] = len(rows)
+    return written

@@ -1,0 +1,132 @@
+"""The detainer desk of the field office: the I-247's life and the 48-hour limit.
+
+Lifecycle: ``issued`` (or ``conditional`` when operative only upon conviction) → the jail
+reports the time the person would otherwise be released → ``held`` with a deadline 48 hours
+later not counting Saturdays, Sundays and federal holidays in the facility's local calendar
+(8 CFR 287.7(d); ``domain.detainer_clock``) → ``assumed`` (ICE took custody), ``lapsed`` (the
+jail released the person) or ``cancelled``. Reaching the deadline marks the detainer ``expired``:
+its authority is over and the jail is expected to release. Any custody past the deadline, by
+transfer or by late release, is a hold past the limit: it raises an alert and is counted, and
+the extra jail days go to the cost ledger.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from scomm.adapters import deadlines
+from scomm.adapters.tables import alerts, custody, detainers
+from scomm.adapters.uow import UnitOfWork
+from scomm.agencies.services import Services
+from scomm.domain.detainer_clock import detainer_deadline
+from scomm.domain.errors import IllegalTransition
+from scomm.domain.messages import (
+    DetainerAssumed,
+    DetainerCancelled,
+    DetainerLapsed,
+    RecordConviction,
+    RecordCustodyTransfer,
+    RecordJailRelease,
+    ReportRelease,
+    mid,
+)
+
+LIMIT = "detainer_limit"
+OPEN_STATES = frozenset({"issued", "conditional", "held", "expired"})
+
+
+def _detainer(uow: UnitOfWork, booking_id: str) -> Any:
+    row = uow.conn.execute(select(detainers).where(detainers.c.booking_id == booking_id)).first()
+    if row is None:
+        raise IllegalTransition(f"booking {booking_id}: no detainer on file")
+    uow.audit("read", "detainer", row.detainer_id)
+    return row
+
+
+def _set(uow: UnitOfWork, detainer_id: str, **values: Any) -> None:
+    uow.conn.execute(update(detainers).where(detainers.c.detainer_id == detainer_id)
+                     .values(**values))
+    uow.audit("write", "detainer", detainer_id, {k: str(v) for k, v in values.items()})
+
+
+def _alert(uow: UnitOfWork, kind: str, ref_id: str, fips5: str, detail: str) -> None:
+    uow.conn.execute(insert(alerts).values(alert_id=f"{kind}:{ref_id}", kind=kind,
+                                           ref_id=ref_id, fips5=fips5, at=uow.now(),
+                                           detail=detail))
+
+
+def report_release(msg: ReportRelease, uow: UnitOfWork, svc: Services) -> None:
+    d = _detainer(uow, msg.booking_id)
+    if d.state == "conditional":
+        _set(uow, d.detainer_id, state="cancelled", release_at=msg.release_at,
+             facility_tz=msg.facility_tz, ended_at=msg.release_at, held_hours=0.0)
+        uow.emit(DetainerCancelled(
+            message_id=mid("DetainerCancelled", d.detainer_id), occurred_at=uow.now(),
+            detainer_id=d.detainer_id, case_id=d.case_id, booking_id=d.booking_id,
+            reason="operative only upon conviction; released without a conviction"))
+        return
+    if d.state != "issued":
+        raise IllegalTransition(f"detainer {d.detainer_id}: release reported while {d.state}")
+    due = detainer_deadline(msg.release_at, msg.facility_tz)
+    _set(uow, d.detainer_id, state="held", release_at=msg.release_at,
+         facility_tz=msg.facility_tz, deadline_at=due)
+    deadlines.schedule(uow, LIMIT, d.detainer_id, due)
+
+
+def record_conviction(msg: RecordConviction, uow: UnitOfWork, svc: Services) -> None:
+    """A conviction makes a conditional (minor-traffic) detainer operative."""
+    row = uow.conn.execute(select(detainers).where(
+        detainers.c.booking_id == msg.booking_id)).first()
+    if row is not None and row.state == "conditional":
+        _set(uow, row.detainer_id, state="issued")
+
+
+def _close(uow: UnitOfWork, d: Any, state: str) -> tuple[float, bool]:
+    now = uow.now()
+    release_at: datetime = d.release_at or now
+    held = max(0.0, (now - release_at).total_seconds() / 3600)
+    past = d.deadline_at is not None and now > d.deadline_at
+    _set(uow, d.detainer_id, state=state, release_at=release_at, ended_at=now,
+         held_hours=round(held, 2), past_limit=past, extra_jail_days=math.ceil(held / 24))
+    deadlines.cancel(uow, LIMIT, d.detainer_id)
+    if past:
+        _alert(uow, "hold_past_limit", d.detainer_id, d.fips5,
+               f"held {held:.1f} h from release, deadline was {d.deadline_at.isoformat()}")
+    return held, past
+
+
+def custody_transfer(msg: RecordCustodyTransfer, uow: UnitOfWork, svc: Services) -> None:
+    d = _detainer(uow, msg.booking_id)
+    if d.state not in OPEN_STATES - {"conditional"}:
+        raise IllegalTransition(f"detainer {d.detainer_id}: custody transfer while {d.state}")
+    held, past = _close(uow, d, "assumed")
+    uow.conn.execute(insert(custody).values(case_id=d.case_id, booking_id=d.booking_id,
+                                            fips5=d.fips5, booked_in_at=uow.now(),
+                                            removal_basis="detainer"))
+    uow.audit("write", "custody", d.case_id)
+    uow.emit(DetainerAssumed(
+        message_id=mid("DetainerAssumed", d.detainer_id), occurred_at=uow.now(),
+        detainer_id=d.detainer_id, case_id=d.case_id, booking_id=d.booking_id,
+        held_hours=round(held, 2), past_limit=past))
+
+
+def jail_release(msg: RecordJailRelease, uow: UnitOfWork, svc: Services) -> None:
+    d = _detainer(uow, msg.booking_id)
+    if d.state not in OPEN_STATES:
+        raise IllegalTransition(f"detainer {d.detainer_id}: release while {d.state}")
+    _close(uow, d, "lapsed")
+    uow.emit(DetainerLapsed(
+        message_id=mid("DetainerLapsed", d.detainer_id), occurred_at=uow.now(),
+        detainer_id=d.detainer_id, case_id=d.case_id, booking_id=d.booking_id))
+
+
+def limit_reached(uow: UnitOfWork, detainer_id: str, due_at: datetime) -> None:
+    """The 48-hour authority ended; the jail is now expected to release the person."""
+    row = uow.conn.execute(select(detainers.c.state).where(
+        detainers.c.detainer_id == detainer_id)).first()
+    if row is not None and row.state == "held":
+        _set(uow, detainer_id, state="expired")

@@ -1,0 +1,69 @@
+"""FBI criminal fingerprint system: tenprint 1:N search, criminal history, and the hand-off.
+
+Every forwarded booking is searched against the criminal gallery. A hit returns the subject's
+FBI number and history; a miss enrols a new identity. The current arrest is appended to the
+history either way. Interoperability then decides, by the participation rule in force on the
+booking date, whether the same prints go on to IDENT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import insert, select
+
+from scomm.adapters.tables import criminal_searches, iafis_history
+from scomm.adapters.uow import UnitOfWork
+from scomm.agencies.services import Services
+from scomm.biometrics.template import decode_tenprint
+from scomm.domain.messages import (
+    CriminalSearchCompleted,
+    HistoryEntry,
+    SubmissionForwarded,
+    mid,
+)
+from scomm.policy.participation import routing_on
+
+
+def new_fbi_number(booking_id: str) -> str:
+    """A stable number for an identity first seen at ``booking_id`` (same after a retry)."""
+    digest = hashlib.blake2b(booking_id.encode(), digest_size=8).hexdigest().upper()
+    return f"{digest[:6]}{digest[6:8]}"
+
+
+def history_of(uow: UnitOfWork, fbi_number: str) -> tuple[HistoryEntry, ...]:
+    rows = uow.conn.execute(select(iafis_history).where(iafis_history.c.fbi_number == fbi_number)
+                            .order_by(iafis_history.c.arrested_on, iafis_history.c.event_key))
+    return tuple(HistoryEntry(arrested_on=r.arrested_on, ncic_code=r.ncic_code,
+                              convicted=r.convicted, sentence_days=r.sentence_days,
+                              fips5=r.fips5) for r in rows)
+
+
+def search(msg: SubmissionForwarded, uow: UnitOfWork, svc: Services) -> None:
+    hit = svc.iafis.identify(decode_tenprint(msg.prints))
+    if hit is not None:
+        fbi, score, new = hit.subject_id, hit.score, False
+        history = history_of(uow, fbi)
+        uow.audit("read", "criminal_history", fbi, {"booking_id": msg.booking_id})
+    else:
+        fbi, score, new = new_fbi_number(msg.booking_id), 0.0, True
+        history = ()
+        svc.iafis.enrol(uow, fbi, msg.prints)
+    uow.conn.execute(insert(iafis_history), [
+        {"event_key": f"{msg.booking_id}:{i}", "fbi_number": fbi,
+         "arrested_on": msg.booked_at.date(), "ncic_code": c.ncic_code, "convicted": None,
+         "sentence_days": None, "fips5": msg.fips5}
+        for i, c in enumerate(msg.charges)])
+    uow.audit("write", "criminal_history", fbi, {"booking_id": msg.booking_id, "new": new})
+    j = svc.reference.jurisdiction(msg.fips5)
+    routing = routing_on(msg.booked_at.date(), j.state_abbr, j.fips5, j.activation_date,
+                         svc.reference.elections)
+    uow.conn.execute(insert(criminal_searches).values(
+        booking_id=msg.booking_id, fips5=msg.fips5, fbi_number=fbi, new_identity=new,
+        score=score, shared_with_ident=routing.shared, routing_rule=routing.rule_id,
+        routing_reason=routing.reason, at=uow.now()))
+    uow.emit(CriminalSearchCompleted(
+        message_id=mid("CriminalSearchCompleted", msg.booking_id), occurred_at=uow.now(),
+        booking_id=msg.booking_id, ori=msg.ori, fips5=msg.fips5, booked_at=msg.booked_at,
+        fbi_number=fbi, new_identity=new, score=score, biographic=msg.biographic,
+        charges=msg.charges, history=history, routing=routing, prints=msg.prints))

@@ -1,0 +1,150 @@
+"""Law Enforcement Support Center: research each IDENT match once and determine status.
+
+OIG-12-64 found field officers repeating the LESC's research because it could not be shared.
+Here the LESC writes every fact it finds, with its source and query time, into the case dossier
+that the field office reads (invariant 4); the field office never needs to query again.
+
+Conflicts between sources are settled by the order of ``DETERMINATION_RULES``: the first rule
+whose condition holds decides, so a naturalisation certificate outranks an old IDENT or Central
+Index status, and a removal record outranks a later visa entry. Each rule says why it is where it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from scomm.adapters.tables import dossier_facts, source_queries, source_records
+from scomm.adapters.uow import UnitOfWork
+from scomm.agencies.services import Services
+from scomm.domain.messages import (
+    Fact,
+    ImmigrationSearchCompleted,
+    StatusCode,
+    StatusDetermined,
+    mid,
+)
+from scomm.policy.catalog import OffenseCatalog
+
+#: The record sources the LESC consults for a match, in the order it queries them.
+SOURCES: tuple[str, ...] = ("IDENT", "CIS", "CLAIMS", "ADIS", "CCD", "EOIR", "ENFORCE",
+                            "NCIC-IVF")
+
+
+def case_id_for(booking_id: str) -> str:
+    return f"C-{booking_id}"
+
+
+def query_source(uow: UnitOfWork, case_id: str, source: str, subject_key: str, stage: str,
+                 repeat_reason: str | None = None) -> list[dict[str, Any]]:
+    """Read one source for one subject and log the query (counted if it repeats research)."""
+    rows = uow.conn.execute(select(source_records.c.payload).where(
+        source_records.c.source == source, source_records.c.subject_key == subject_key)
+        .order_by(source_records.c.recorded_on, source_records.c.record_key)).all()
+    uow.conn.execute(insert(source_queries).values(
+        case_id=case_id, source=source, stage=stage, repeat=repeat_reason is not None,
+        reason=repeat_reason, found=bool(rows), at=uow.now()))
+    uow.audit("read", f"source:{source}", subject_key, {"case_id": case_id})
+    return [dict(r.payload) for r in rows]
+
+
+@dataclass(frozen=True)
+class Research:
+    """What the sources said, flattened to the facts the determination rules read."""
+
+    facts: Mapping[str, Any]
+    booked_on: date
+    removable_conviction: bool
+
+
+def _lpr_removable(convictions: list[dict[str, Any]], catalog: OffenseCatalog) -> bool:
+    """An aggravated felony or a controlled-substance conviction makes an LPR removable."""
+    return any(catalog.get(c["ncic_code"]).aggravated_felony_class or
+               c["ncic_code"].startswith("35") for c in convictions)
+
+
+Rule = tuple[str, Callable[[Research], bool], StatusCode, str]
+
+DETERMINATION_RULES: tuple[Rule, ...] = (
+    ("naturalized", lambda r: r.facts.get("CLAIMS.naturalized_on") is not None,
+     "naturalized_citizen",
+     "a naturalisation certificate outranks any older IDENT or Central Index status"),
+    ("usc-encounter", lambda r: r.facts.get("IDENT.encounter_type") in
+     {"adoption_petitioner", "trusted_traveler"} and r.facts.get("CIS.status") in (None, "citizen"),
+     "citizen", "citizens enrolled in IDENT through an adoption or trusted-traveller program"),
+    ("fugitive", lambda r: bool(r.facts.get("NCIC-IVF.fugitive"))
+     or (r.facts.get("EOIR.final_order_on") is not None
+         and r.facts.get("ENFORCE.removed_on") is None),
+     "fugitive", "a final order of removal not executed"),
+    ("removed-reentered", lambda r: r.facts.get("ENFORCE.removed_on") is not None,
+     "removed_reentered", "a recorded removal followed by this arrest inside the U.S."),
+    ("lpr-removable", lambda r: r.facts.get("CIS.status") == "lpr" and r.removable_conviction,
+     "lpr_removable_conviction", "permanent resident with an aggravated-felony or drug conviction"),
+    ("lpr", lambda r: r.facts.get("CIS.status") == "lpr", "lpr",
+     "permanent resident with no removable conviction on record"),
+    ("lawful-visa", lambda r: r.facts.get("ADIS.admitted_until") is not None
+     and date.fromisoformat(r.facts["ADIS.admitted_until"]) >= r.booked_on,
+     "lawful_nonimmigrant", "admitted until a date after the arrest"),
+    ("overstay", lambda r: r.facts.get("ADIS.admitted_until") is not None,
+     "overstay", "admission period ended before the arrest, no departure recorded"),
+    ("ewi", lambda r: r.facts.get("IDENT.encounter_type") == "border_apprehension",
+     "entered_without_inspection", "apprehended at the border, no lawful admission on record"),
+)
+
+
+def determine(research: Research) -> tuple[StatusCode, str]:
+    for rule_id, applies, status, why in DETERMINATION_RULES:
+        if applies(research):
+            return status, f"{rule_id}: {why}"
+    return "unable_to_determine", "no source establishes a status"
+
+
+def research(msg: ImmigrationSearchCompleted, uow: UnitOfWork, svc: Services) -> None:
+    if not msg.matched or msg.ident_id is None:
+        return
+    case_id = case_id_for(msg.booking_id)
+    now = uow.now()
+    facts: list[Fact] = []
+    flat: dict[str, Any] = {}
+
+    def add(name: str, value: Any, source: str, confidence: float = 1.0) -> None:
+        facts.append(Fact(name=name, value=value, source=source, queried_at=now,
+                          confidence=confidence))
+        flat[name] = value
+
+    for source in SOURCES:
+        for record in query_source(uow, case_id, source, msg.ident_id, stage="lesc"):
+            for key, value in sorted(record.items()):
+                add(f"{source}.{key}", value, source)
+    convictions = [{"ncic_code": h.ncic_code, "convicted_on": h.arrested_on.isoformat(),
+                    "sentence_days": h.sentence_days} for h in msg.history if h.convicted]
+    undisposed = [h.ncic_code for h in msg.history if h.convicted is None]
+    add("III.convictions", convictions, "III")
+    add("III.arrests_without_disposition", undisposed, "III",
+        confidence=0.5 if undisposed else 1.0)
+    add("booking.charges", [c.ncic_code for c in msg.charges], "IAFIS")
+    found = Research(facts=flat, booked_on=msg.booked_at.date(),
+                     removable_conviction=_lpr_removable(convictions, svc.catalog))
+    status, why = determine(found)
+    add("LESC.status", status, "LESC")
+    add("LESC.status_rule", why, "LESC")
+    levels = [svc.catalog.get(c.ncic_code).sc_level_2008 for c in msg.charges]
+    levels += [svc.catalog.get(c["ncic_code"]).sc_level_2008 for c in convictions]
+    offense_level = min(levels)
+    add("LESC.offense_level", offense_level, "LESC")
+    uow.conn.execute(insert(dossier_facts), [
+        {"case_id": case_id, "seq": i, "name": f.name, "value": f.value, "source": f.source,
+         "queried_at": f.queried_at, "confidence": f.confidence}
+        for i, f in enumerate(facts)])
+    uow.audit("write", "dossier", case_id, {"facts": len(facts), "status": status})
+    j = svc.reference.jurisdiction(msg.fips5)
+    uow.emit(StatusDetermined(
+        message_id=mid("StatusDetermined", msg.booking_id), occurred_at=now, case_id=case_id,
+        booking_id=msg.booking_id, ident_id=msg.ident_id, fbi_number=msg.fbi_number,
+        ori=msg.ori, fips5=msg.fips5, aor=j.aor, booked_at=msg.booked_at, status=status,
+        offense_level=offense_level, facts=tuple(facts), charges=msg.charges,
+        lea_receives=msg.lea_receives))

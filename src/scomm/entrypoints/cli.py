@@ -1,0 +1,179 @@
+"""The ``scomm`` command line.
+
+Every command that reads the store takes ``--db URL``, defaulting to ``SCOMM_DATABASE_URL``,
+else the main job's ``./out/scomm.db``. Errors in what the user gave (a scenario field, a
+booking file) are printed as ``error: <where>: <problem>`` and exit with status 2, having
+changed nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scomm.domain.errors import AuditChainBroken, ScommError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Secure Communities reference implementation on synthetic people.")
+audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log.")
+scenario_app = typer.Typer(no_args_is_help=True, help="Scenario files for the main job.")
+app.add_typer(audit_app, name="audit")
+app.add_typer(scenario_app, name="scenario")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="Database URL [default: $SCOMM_DATABASE_URL, else ./out/scomm.db]")]
+
+
+def _url(db: str | None) -> str:
+    from scomm.adapters.db import default_url
+
+    return db or default_url()
+
+
+def _fail(exc: ScommError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}", highlight=False)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[str, typer.Option(
+        help="Scenario YAML file, or the name of a built-in scenario")] = "default",
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed")] = None,
+    scale: Annotated[float | None, typer.Option(
+        help="Override the scenario's scale (fraction of the real booking volume)")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder")] = Path("out"),
+    db: DbOption = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bars")] = False,
+) -> None:
+    """Replay a scenario end to end and write scomm.db, statistics.csv, report.html,
+    Parquet snapshots and metrics.json to --out."""
+    from scomm.sim import scenario as scenarios
+    from scomm.sim.run import simulate as run
+
+    try:
+        path = Path(scenario)
+        spec = scenarios.load(path if path.suffix in {".yaml", ".yml"} or path.exists()
+                              else scenarios.builtin(scenario))
+        overrides: dict[str, Any] = {}
+        if seed is not None:
+            overrides["seed"] = seed
+        if scale is not None:
+            overrides["scale"] = scale
+        if overrides:
+            spec = scenarios.parse({**spec.model_dump(mode="json", by_alias=True), **overrides})
+        result = run(spec, out_dir, url=db or _env_url(), console=err, quiet=quiet)
+    except ScommError as exc:
+        raise _fail(exc) from None
+    _print_statistics(result.statistics)
+    _print_comparison(result.comparison)
+    m = result.metrics
+    keys = ("bookings", "submissions", "ident_matches", "detainers", "uscs_detained",
+            "detainers_past_limit", "matches_undocumented_at_close",
+            "decisions_consistent_with_policy", "removals", "seconds")
+    out.print(" ".join(f"{k}={m[k]}" for k in keys), highlight=False)
+    out.print(f"wrote {result.out_dir}/scomm.db statistics.csv report.html metrics.json parquet/")
+
+
+def _env_url() -> str | None:
+    import os
+
+    return os.environ.get("SCOMM_DATABASE_URL")
+
+
+def _print_statistics(rows: list[Any]) -> None:
+    from scomm.oversight.statistics import COUNT_COLUMNS, totals
+
+    table = Table(title="IDENT/IAFIS interoperability statistics (simulated)")
+    short = {"submissions": "subm", "ident_matches_level1": "L1", "ident_matches_level2_3": "L2/3",
+             "ident_matches_total": "matches", "removals_convicted_level1": "rem L1",
+             "removals_convicted_level2": "rem L2", "removals_convicted_level3": "rem L3",
+             "removals_ice_fugitives": "fugit", "removals_prior_removals_returns": "prior",
+             "removals_ewi_visa_violators_overstays": "EWI/visa", "removals_total": "removals"}
+    for c in ("county", "st", "AOR", "activated"):
+        table.add_column(c)
+    for c in COUNT_COLUMNS:
+        table.add_column(short[c], justify="right")
+    for r in rows:
+        table.add_row(r.county, r.state, r.ice_aor, str(r.activation_date or ""),
+                      *(str(getattr(r, c)) for c in COUNT_COLUMNS))
+    t = totals(rows)
+    table.add_row("TOTAL", "", "", "", *(str(t[c]) for c in COUNT_COLUMNS), style="bold")
+    out.print(table)
+
+
+def _print_comparison(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Simulated vs real (scaled), same window")
+    for c in ("county", "st", "subm sim", "subm real", "match sim", "match real"):
+        table.add_column(c, justify="left" if c in {"county", "st"} else "right")
+    for r in rows:
+        table.add_row(r["county"], r["state"], str(r["sim_submissions"]),
+                      f"{r['real_submissions']:.1f}", str(r["sim_matches"]),
+                      f"{r['real_matches']:.1f}")
+    sims = sum(r["sim_submissions"] for r in rows)
+    reals = sum(r["real_submissions"] for r in rows)
+    simm = sum(r["sim_matches"] for r in rows)
+    realm = sum(r["real_matches"] for r in rows)
+    table.add_row("TOTAL", "", str(sims), f"{reals:.1f}", str(simm), f"{realm:.1f}",
+                  style="bold")
+    out.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None) -> None:
+    """Recompute the audit hash chain; exit 1 naming the first bad entry if any was altered."""
+    from scomm.adapters import audit
+    from scomm.adapters.db import make_engine
+
+    engine = make_engine(_url(db))
+    try:
+        with engine.connect() as conn:
+            result = audit.verify(conn)
+    except AuditChainBroken as exc:
+        err.print(f"[red]audit log BROKEN[/red] at entry {exc.seq}: {exc.problem}",
+                  highlight=False)
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    out.print(f"audit log intact: {result.entries} entries, head {result.head_hash}")
+
+
+@scenario_app.command("schema")
+def scenario_schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    from scomm.sim.scenario import Scenario
+
+    sys.stdout.write(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2) + "\n")
+
+
+@scenario_app.command("check")
+def scenario_check(path: Path) -> None:
+    """Validate a scenario file without running it."""
+    from scomm.sim import scenario as scenarios
+
+    try:
+        spec = scenarios.load(path)
+    except ScommError as exc:
+        raise _fail(exc) from None
+    out.print(f"{path}: valid scenario {spec.name!r}")
+
+
+@app.command("stats")
+def stats(db: DbOption = None) -> None:
+    """Print the statistics table of a stored run."""
+    from scomm.adapters.db import make_engine
+    from scomm.oversight.statistics import county_table
+
+    engine = make_engine(_url(db))
+    with engine.connect() as conn:
+        _print_statistics(county_table(conn))
+    engine.dispose()

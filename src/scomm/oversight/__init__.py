@@ -1,0 +1,1 @@
+"""Oversight products: transparency statistics, compliance, audit samples, monitors, costs."""

@@ -1,0 +1,169 @@
+"""Measure the run against ground truth. Only here do records meet the truth (invariant 1).
+
+Every figure is computed from the store after the run: what the system did (bookings,
+searches, cases, decisions, detainers, custody) joined through ``sim_bookings`` to who each
+person really is. A U.S. citizen held on a detainer is counted, never hidden.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from scomm.adapters.tables import (
+    alerts,
+    bookings,
+    cases,
+    criminal_searches,
+    custody,
+    decisions,
+    detainers,
+    immigration_searches,
+    source_queries,
+)
+from scomm.policy.evaluator import decide
+from scomm.sim.nation import CITIZEN_STATUSES, Nation
+from scomm.sim.truth import sim_bookings
+from scomm.sim.true_facts import true_facts
+
+#: How the LESC's status vocabulary maps onto the simulator's true statuses.
+TRUE_TO_LESC = {
+    "citizen_by_birth": "citizen",
+    "usc_adoptive_parent": "citizen",
+    "usc_trusted_traveler": "citizen",
+    "naturalized_citizen": "naturalized_citizen",
+    "lpr": "lpr",
+    "lpr_removable_conviction": "lpr_removable_conviction",
+    "lawful_nonimmigrant": "lawful_nonimmigrant",
+    "overstay": "overstay",
+    "entered_without_inspection": "entered_without_inspection",
+    "ewi_never_encountered": "entered_without_inspection",
+    "removed_reentered": "removed_reentered",
+    "fugitive": "fugitive",
+}
+
+
+def _count(conn: Connection, stmt: Any) -> int:
+    return int(conn.execute(stmt).scalar_one() or 0)
+
+
+def evaluate(conn: Connection, nation: Nation, booking_codes: Mapping[str, tuple[str, ...]]
+             ) -> dict[str, Any]:
+    person_of = dict(conn.execute(select(sim_bookings.c.booking_id, sim_bookings.c.person_id)))
+    people = nation.by_id
+
+    def truth(booking_id: str) -> Any:
+        return people[person_of[booking_id]]
+
+    m: dict[str, Any] = {}
+    m["bookings"] = _count(conn, select(func.count()).select_from(bookings))
+    m["submissions"] = _count(conn, select(func.count()).select_from(criminal_searches).where(
+        criminal_searches.c.shared_with_ident.is_(True)))
+    m["ident_matches"] = _count(conn, select(func.count()).select_from(
+        immigration_searches).where(immigration_searches.c.matched.is_(True)))
+
+    # -- biometric identification errors against truth
+    true_hit = false_hit = missed = 0
+    for booking_id, matched, ident_id in conn.execute(select(
+            immigration_searches.c.booking_id, immigration_searches.c.matched,
+            immigration_searches.c.ident_id)):
+        p = truth(booking_id)
+        if matched and ident_id == p.ident_id:
+            true_hit += 1
+        elif matched:
+            false_hit += 1
+        elif p.ident_id is not None:
+            missed += 1
+    m["ident_true_matches"], m["ident_false_matches"], m["ident_missed_matches"] = (
+        true_hit, false_hit, missed)
+    known: dict[str, str] = {p.person_id: p.fbi_number for p in people.values()
+                             if p.fbi_number is not None}
+    iafis_false = iafis_missed = 0
+    for booking_id, fbi, new in conn.execute(select(
+            criminal_searches.c.booking_id, criminal_searches.c.fbi_number,
+            criminal_searches.c.new_identity).join(
+            bookings, bookings.c.booking_id == criminal_searches.c.booking_id)
+            .order_by(bookings.c.booked_at)):
+        pid = person_of[booking_id]
+        expected = known.get(pid)
+        if expected is None and not new:
+            iafis_false += 1
+        elif expected is not None and new:
+            iafis_missed += 1
+        elif expected is not None and fbi != expected:
+            iafis_false += 1
+        known.setdefault(pid, fbi)
+    m["iafis_false_matches"], m["iafis_missed_matches"] = iafis_false, iafis_missed
+
+    # -- support-center determinations
+    determined = Counter[str]()
+    for booking_id, status in conn.execute(select(cases.c.booking_id, cases.c.status)):
+        p = truth(booking_id)
+        determined["correct" if TRUE_TO_LESC[p.status] == status else "wrong"] += 1
+    m["status_determinations"] = sum(determined.values())
+    m["status_determinations_wrong"] = determined["wrong"]
+
+    # -- decisions vs policy applied to the true facts
+    assessed = consistent = 0
+    moved = Counter[str]()
+    for booking_id, action, decided_at in conn.execute(
+            select(cases.c.booking_id, decisions.c.action, decisions.c.decided_at)
+            .join(decisions, decisions.c.case_id == cases.c.case_id)):
+        p = truth(booking_id)
+        day: date = decided_at.date()
+        ideal = decide(true_facts(p, booking_codes.get(booking_id, ()), day), on=day).action
+        assessed += 1
+        if ideal == action:
+            consistent += 1
+        else:
+            moved[f"{ideal}->{action}"] += 1
+    m["decisions"] = assessed
+    m["decisions_consistent"] = consistent
+    m["decisions_consistent_with_policy"] = round(consistent / assessed, 4) if assessed else None
+    m["decision_mismatches"] = dict(sorted(moved.items()))
+
+    # -- detainers, holds, citizens
+    m["detainers"] = _count(conn, select(func.count()).select_from(detainers))
+    states = Counter(dict(conn.execute(select(detainers.c.state, func.count())
+                                       .group_by(detainers.c.state)).all()))
+    m["detainers_by_state"] = dict(sorted((k, int(v)) for k, v in states.items()))
+    m["detainers_past_limit"] = _count(conn, select(func.count()).select_from(detainers).where(
+        detainers.c.past_limit.is_(True)))
+    m["extra_jail_days"] = _count(conn, select(func.sum(detainers.c.extra_jail_days)))
+    uscs_detainer = uscs_detained = 0
+    for booking_id, state, held in conn.execute(select(
+            detainers.c.booking_id, detainers.c.state, detainers.c.held_hours)):
+        if truth(booking_id).status in CITIZEN_STATUSES:
+            uscs_detainer += 1
+            if state == "assumed" or (held or 0) > 0:
+                uscs_detained += 1
+    m["uscs_with_detainer"] = uscs_detainer
+    m["uscs_detained"] = uscs_detained
+
+    # -- documentation and research
+    m["matches_undocumented_at_close"] = _count(conn, select(func.count()).select_from(cases)
+                                                .where(cases.c.state != "closed"))
+    m["repeated_source_queries"] = _count(conn, select(func.count()).select_from(
+        source_queries).where(source_queries.c.repeat.is_(True)))
+    m["alerts"] = dict(sorted((k, int(v)) for k, v in conn.execute(
+        select(alerts.c.kind, func.count()).group_by(alerts.c.kind))))
+
+    # -- custody outcomes
+    m["ice_custody"] = _count(conn, select(func.count()).select_from(custody))
+    m["removals"] = _count(conn, select(func.count()).select_from(custody).where(
+        custody.c.outcome == "removed"))
+    m["removals_by_category"] = dict(sorted((k, int(v)) for k, v in conn.execute(
+        select(custody.c.removal_category, func.count()).where(custody.c.outcome == "removed")
+        .group_by(custody.c.removal_category))))
+    m["outcomes"] = dict(sorted((k or "pending", int(v)) for k, v in conn.execute(
+        select(custody.c.outcome, func.count()).group_by(custody.c.outcome))))
+    removed_citizens = 0
+    for booking_id, outcome in conn.execute(select(custody.c.booking_id, custody.c.outcome)):
+        if outcome == "removed" and truth(booking_id).status in CITIZEN_STATUSES:
+            removed_citizens += 1
+    m["uscs_removed"] = removed_citizens
+    return m

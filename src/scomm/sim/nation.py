@@ -1,0 +1,372 @@
+"""The synthetic nation: people with a true status, and the records the federal sources hold.
+
+Every person is generated from the scenario seed and their own index, so the same scenario
+always yields the same people, and a person's master fingerprints can be regenerated on demand
+instead of being held in memory (the 1:100 national replay has a million IDENT identities).
+
+What is true (``Person``) and what the systems record (``records_for``) are kept apart on
+purpose: records are derived from truth with the staleness the seeds describe, such as a
+naturalised citizen whose Central Index entry still says permanent resident.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from scomm.biometrics.synthetic import MasterTenprint, make_master_tenprint
+from scomm.policy.catalog import OffenseCatalog
+from scomm.sim.calibration import CountyRates
+from scomm.sim.jurisdictions import Jurisdiction
+
+POPULATION = Path(__file__).parent / "population.yaml"
+
+CITIZEN_STATUSES = frozenset({"citizen_by_birth", "naturalized_citizen", "usc_adoptive_parent",
+                              "usc_trusted_traveler"})
+
+#: Seed streams: each purpose draws from its own generator so adding draws in one place does
+#: not shift every other random choice of the run.
+STREAM_PEOPLE, STREAM_PRINTS, STREAM_BOOKINGS, STREAM_IMPRESSIONS, STREAM_WORLD = range(5)
+
+
+def load_params(path: Path = POPULATION) -> dict[str, Any]:
+    params: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return params
+
+
+def rng_for(seed: int, stream: int, *key: int) -> np.random.Generator:
+    return np.random.default_rng([seed, stream, *key])
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A past arrest as it really happened (the FBI record may lack its disposition)."""
+
+    arrested_on: date
+    ncic_code: str
+    convicted: bool
+    sentence_days: int
+
+
+@dataclass
+class Person:
+    index: int
+    person_id: str
+    status: str
+    fips5: str
+    sex: str
+    born_on: date
+    first_name: str
+    last_name: str
+    place_of_birth: str
+    ethnicity: str
+    race: str
+    language: str
+    level1_propensity: bool
+    priors: list[Prior] = field(default_factory=list)
+    immigration: dict[str, str] = field(default_factory=dict)
+    ident_id: str | None = None
+    fbi_number: str | None = None
+    booked: bool = True
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.status in CITIZEN_STATUSES
+
+
+def pick(rng: np.random.Generator, weights: Mapping[Any, float]) -> Any:
+    keys = list(weights)
+    p = np.asarray([weights[k] for k in keys], dtype=float)
+    return keys[int(rng.choice(len(keys), p=p / p.sum()))]
+
+
+def _syllable_name(rng: np.random.Generator, parts: int) -> str:
+    """Names built from syllables, so no generated person can carry a real person's name."""
+    consonants, vowels = "bcdfghjklmnprstvz", "aeiou"
+    word = "".join(consonants[rng.integers(len(consonants))] + vowels[rng.integers(len(vowels))]
+                   for _ in range(parts))
+    return string.capwords(word)
+
+
+def _days(rng: np.random.Generator, low_years: float, high_years: float) -> timedelta:
+    return timedelta(days=int(rng.uniform(low_years, high_years) * 365.25))
+
+
+class ChargeModel:
+    """Draws NCIC charges by series share, split by the 2008 offense level for calibration."""
+
+    def __init__(self, catalog: OffenseCatalog, params: Mapping[str, Any]) -> None:
+        self.catalog = catalog
+        series: Mapping[str, float] = params["charge_series"]
+        minor_share = float(params["minor_traffic_share_of_traffic"])
+        codes: list[str] = []
+        weights: list[float] = []
+        for code in catalog.codes():
+            head = code[:2]
+            if head not in series or code.endswith("99") and head != "54":
+                continue
+            offense = catalog.get(code)
+            if head == "54":
+                members = [c for c in catalog.codes() if c[:2] == "54"
+                           and catalog.get(c).minor_traffic == offense.minor_traffic]
+                share = minor_share if offense.minor_traffic else 1.0 - minor_share
+                weight = series[head] * share / len(members)
+            else:
+                members = [c for c in catalog.codes() if c[:2] == head and not c.endswith("99")]
+                weight = series[head] / max(1, len(members))
+            codes.append(code)
+            weights.append(weight)
+        self.codes = np.asarray(codes)
+        w = np.asarray(weights)
+        level1 = np.asarray([catalog.get(c).sc_level_2008 == 1 for c in codes])
+        self._p_l1 = np.where(level1, w, 0.0) / np.where(level1, w, 0.0).sum()
+        self._p_other = np.where(~level1, w, 0.0) / np.where(~level1, w, 0.0).sum()
+        self._removable = np.asarray([bool(catalog.get(c).aggravated_felony_class)
+                                      or c.startswith("35") for c in codes])
+
+    def draw(self, rng: np.random.Generator, level1: bool) -> str:
+        return str(rng.choice(self.codes, p=self._p_l1 if level1 else self._p_other))
+
+    def draw_removable(self, rng: np.random.Generator) -> str:
+        p = np.where(self._removable, self._p_l1 + self._p_other, 0.0)
+        return str(rng.choice(self.codes, p=p / p.sum()))
+
+
+@dataclass
+class Nation:
+    """All synthetic people of a run, the booking pools per county, and how to print them."""
+
+    seed: int
+    people: list[Person]
+    pools: dict[str, list[int]]
+    params: dict[str, Any]
+
+    def master(self, person: Person) -> MasterTenprint:
+        return make_master_tenprint(rng_for(self.seed, STREAM_PRINTS, person.index))
+
+    @cached_property
+    def by_id(self) -> dict[str, Person]:
+        return {p.person_id: p for p in self.people}
+
+
+class NationBuilder:
+    def __init__(self, seed: int, start: date, end: date, catalog: OffenseCatalog,
+                 params: Mapping[str, Any] | None = None) -> None:
+        self.seed = seed
+        self.start = start
+        self.end = end
+        self.params = dict(params or load_params())
+        self.charges = ChargeModel(catalog, self.params)
+        self.catalog = catalog
+        self.people: list[Person] = []
+
+    # ------------------------------------------------------------------ people
+    def _new_person(self, fips5: str, match_rate: float, level1_share: float,
+                    booked: bool) -> Person:
+        index = len(self.people)
+        rng = rng_for(self.seed, STREAM_PEOPLE, index)
+        p = self.params
+        in_ident = rng.random() < match_rate
+        if in_ident:
+            status = str(pick(rng, p["ident_status_mix"]))
+        else:
+            never = min(0.5, float(p["never_encountered_per_match"]) * match_rate
+                        / max(1e-9, 1.0 - match_rate))
+            status = "ewi_never_encountered" if rng.random() < never else "citizen_by_birth"
+        native = status in {"citizen_by_birth", "usc_adoptive_parent", "usc_trusted_traveler"}
+        age = float(rng.uniform(18, 62))
+        if native:
+            pob = fips5[:2]
+            ethnicity = str(pick(rng, p["native_ethnicity"]))
+            language = "Spanish" if ethnicity == "Hispanic" and rng.random() < 0.15 else "English"
+            race = str(pick(rng, p["native_race"]))
+        else:
+            pob = str(pick(rng, p["foreign_birthplaces"]))
+            spanish = pob in p["spanish_speaking_birthplaces"]
+            ethnicity = "Hispanic" if spanish else "Not Hispanic"
+            language = "Spanish" if spanish and rng.random() < 0.7 else "English"
+            race = "White" if spanish else str(pick(rng, p["native_race"]))
+        person = Person(
+            index=index, person_id=f"P{index:08d}", status=status, fips5=fips5,
+            sex="M" if rng.random() < 0.75 else "F",
+            born_on=self.start - timedelta(days=int(age * 365.25)),
+            first_name=_syllable_name(rng, 2 + int(rng.integers(2))),
+            last_name=_syllable_name(rng, 2 + int(rng.integers(3))),
+            place_of_birth=pob, ethnicity=ethnicity, race=race, language=language,
+            level1_propensity=bool(rng.random() < (level1_share if in_ident else 0.2)),
+            booked=booked)
+        self._criminal_history(person, rng)
+        self._immigration(person, rng)
+        if in_ident:
+            person.ident_id = f"I{index:09d}"
+        if person.priors:
+            person.fbi_number = f"{index:07d}S"
+        self.people.append(person)
+        return person
+
+    def _criminal_history(self, person: Person, rng: np.random.Generator) -> None:
+        n = int(pick(rng, {int(k): v for k, v in self.params["prior_arrests"].items()}))
+        if person.status == "lpr_removable_conviction":
+            n = max(n, 1)
+        rate = float(self.params["prior_conviction_rate"])
+        for i in range(n):
+            level1 = person.level1_propensity and i == 0 and rng.random() < 0.5
+            code = self.charges.draw(rng, level1)
+            if person.status == "lpr_removable_conviction" and i == 0:
+                code = self.charges.draw_removable(rng)
+            convicted = bool(person.status == "lpr_removable_conviction" and i == 0
+                             or rng.random() < rate or level1)
+            offense = self.catalog.get(code)
+            sentence = int(min(offense.max_sentence_days, rng.integers(0, 365))) if convicted else 0
+            person.priors.append(Prior(arrested_on=self.start - _days(rng, 0.2, 15),
+                                       ncic_code=code, convicted=convicted,
+                                       sentence_days=sentence))
+        person.priors.sort(key=lambda pr: pr.arrested_on)
+
+    def _immigration(self, person: Person, rng: np.random.Generator) -> None:
+        t0, s, imm = self.start, person.status, person.immigration
+        if s in {"naturalized_citizen", "lpr", "lpr_removable_conviction"}:
+            imm["lpr_since"] = (t0 - _days(rng, 1, 25)).isoformat()
+            imm["a_number"] = f"A{200000000 + person.index:09d}"
+        if s == "naturalized_citizen":
+            since = date.fromisoformat(imm["lpr_since"])
+            imm["naturalized_on"] = (since + (t0 - since) * float(rng.uniform(0.3, 0.95))
+                                     ).isoformat()
+        elif s == "usc_adoptive_parent":
+            imm["adoption_petition_on"] = (t0 - _days(rng, 1, 15)).isoformat()
+        elif s == "usc_trusted_traveler":
+            imm["enrolled_on"] = (t0 - _days(rng, 0.5, 4)).isoformat()
+        elif s == "lawful_nonimmigrant":
+            imm["entered_on"] = (t0 - _days(rng, 0.1, 2)).isoformat()
+            imm["admitted_until"] = (self.end + _days(rng, 0.5, 3)).isoformat()
+            imm["visa_class"] = str(pick(rng, {"H2A": 0.3, "B2": 0.3, "F1": 0.2, "H1B": 0.2}))
+        elif s == "overstay":
+            entered = t0 - _days(rng, 1, 10)
+            imm["entered_on"] = entered.isoformat()
+            imm["admitted_until"] = (entered + _days(rng, 0.25, 0.9)).isoformat()
+            imm["visa_class"] = str(pick(rng, {"B2": 0.7, "F1": 0.15, "H2B": 0.15}))
+        elif s in {"entered_without_inspection", "ewi_never_encountered"}:
+            entered = t0 - _days(rng, 0.1, 12)
+            imm["entered_on"] = entered.isoformat()
+            if s == "entered_without_inspection":
+                imm["apprehended_on"] = (entered - _days(rng, 0.0, 2)).isoformat()
+        elif s == "removed_reentered":
+            removed = t0 - _days(rng, 0.3, 10)
+            imm["final_order_on"] = (removed - _days(rng, 0.05, 1)).isoformat()
+            imm["removed_on"] = removed.isoformat()
+            imm["entered_on"] = min(t0 - timedelta(days=7),
+                                    removed + _days(rng, 0.05, 2)).isoformat()
+        elif s == "fugitive":
+            imm["final_order_on"] = (t0 - _days(rng, 0.5, 10)).isoformat()
+            imm["entered_on"] = (date.fromisoformat(imm["final_order_on"])
+                                 - _days(rng, 1, 10)).isoformat()
+
+    def county_pool(self, j: Jurisdiction, rates: CountyRates, expected_bookings: float,
+                    pool_factor: float) -> list[int]:
+        size = max(1, round(expected_bookings * pool_factor))
+        return [self._new_person(j.fips5, rates.ident_match_rate, rates.level1_share,
+                                 booked=True).index for _ in range(size)]
+
+    def background(self, fips5s: Sequence[str], count: int) -> None:
+        """IDENT identities never booked in the run: what makes the 1:N search a real search."""
+        rng = rng_for(self.seed, STREAM_PEOPLE, -1)
+        for _ in range(count):
+            fips5 = fips5s[int(rng.integers(len(fips5s)))]
+            self._new_person(fips5, match_rate=1.0, level1_share=0.2, booked=False)
+
+    def build(self, pools: dict[str, list[int]]) -> Nation:
+        return Nation(seed=self.seed, people=self.people, pools=pools, params=self.params)
+
+
+# ---------------------------------------------------------------------- records
+ENCOUNTER_TYPE = {
+    "naturalized_citizen": "benefit_application",
+    "usc_adoptive_parent": "adoption_petitioner",
+    "usc_trusted_traveler": "trusted_traveler",
+    "lpr": "benefit_application",
+    "lpr_removable_conviction": "benefit_application",
+    "lawful_nonimmigrant": "visa_applicant",
+    "overstay": "visa_applicant",
+    "entered_without_inspection": "border_apprehension",
+    "removed_reentered": "removal",
+    "fugitive": "removal_proceedings",
+}
+
+
+def records_for(person: Person, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The federal source entries about ``person``, with realistic staleness.
+
+    Keyed by the IDENT identity, which is what the support center holds after a match.
+    """
+    if person.ident_id is None:
+        return []
+    stale = params["staleness"]
+    rng = rng_for(0, STREAM_PEOPLE, person.index, 7)
+    imm, key = person.immigration, person.ident_id
+    out: list[dict[str, Any]] = []
+
+    def rec(source: str, on: str, **payload: Any) -> None:
+        out.append({"source": source, "subject_key": key, "record_key": f"{source}-{len(out)}",
+                    "payload": payload, "recorded_on": date.fromisoformat(on)})
+
+    first_seen = (imm.get("apprehended_on") or imm.get("entered_on") or imm.get("lpr_since")
+                  or imm.get("adoption_petition_on") or imm.get("enrolled_on")
+                  or imm.get("final_order_on") or "2000-01-01")
+    rec("IDENT", first_seen, encounter_type=ENCOUNTER_TYPE[person.status],
+        encountered_on=first_seen)
+    if "a_number" in imm:
+        naturalized = "naturalized_on" in imm
+        status = ("lpr" if naturalized and rng.random() < stale["cis_status_not_updated"]
+                  else "naturalized" if naturalized else "lpr")
+        rec("CIS", imm["lpr_since"], a_number=imm["a_number"], status=status,
+            status_on=imm.get("naturalized_on", imm["lpr_since"]) if status == "naturalized"
+            else imm["lpr_since"])
+    if "naturalized_on" in imm and rng.random() >= stale["naturalization_record_missing"]:
+        rec("CLAIMS", imm["naturalized_on"], naturalized_on=imm["naturalized_on"])
+    if "admitted_until" in imm:
+        until = imm["admitted_until"]
+        if person.status == "lawful_nonimmigrant" and rng.random() < stale[
+                "visa_extension_unrecorded"]:
+            until = (date.fromisoformat(imm["entered_on"]) + timedelta(days=180)).isoformat()
+        rec("ADIS", imm["entered_on"], entered_on=imm["entered_on"], admitted_until=until,
+            class_of_admission=imm["visa_class"])
+        rec("CCD", imm["entered_on"], visa_class=imm["visa_class"])
+    if "final_order_on" in imm:
+        rec("EOIR", imm["final_order_on"], final_order_on=imm["final_order_on"])
+    if "removed_on" in imm:
+        rec("ENFORCE", imm["removed_on"], removed_on=imm["removed_on"])
+    if person.status == "fugitive" and rng.random() >= stale["fugitive_not_in_ncic"]:
+        rec("NCIC-IVF", imm["final_order_on"], fugitive=True,
+            final_order_on=imm["final_order_on"])
+    return out
+
+
+def history_for(person: Person, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The FBI's record of the person's prior arrests; some dispositions never arrived."""
+    if person.fbi_number is None:
+        return []
+    rng = rng_for(0, STREAM_PEOPLE, person.index, 11)
+    missing = float(params["staleness"]["arrest_without_disposition"])
+    return [{"event_key": f"prior:{person.person_id}:{i}", "fbi_number": person.fbi_number,
+             "arrested_on": pr.arrested_on, "ncic_code": pr.ncic_code,
+             "convicted": None if rng.random() < missing else pr.convicted,
+             "sentence_days": pr.sentence_days if pr.convicted else None,
+             "fips5": person.fips5} for i, pr in enumerate(person.priors)]
+
+
+def expected_bookings(rates: CountyRates, days: int, scale: float) -> float:
+    return rates.bookings_per_day * days * scale
+
+
+def iter_pool(nation: Nation, fips5s: Iterable[str]) -> Iterable[Person]:
+    for f in fips5s:
+        for i in nation.pools.get(f, []):
+            yield nation.people[i]

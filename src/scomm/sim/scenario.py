@@ -1,0 +1,196 @@
+"""Scenario files: what to replay, where, at what scale, and which behaviours to inject.
+
+A scenario is YAML validated by the pydantic models below (``scomm scenario schema`` prints
+the JSON Schema; docs/scenarios.md explains each field). Any error names the exact field, as
+``scenario.behaviours[1].rate``, and nothing runs until the whole file is valid.
+
+Injected behaviours are how a scenario says "the world misbehaves here": a jail that holds past
+the 48-hour limit, a field office that leaves matches undocumented, a county that elects
+limited participation. Later issues add more kinds to ``Behaviour`` (e.g. pretextual arrests).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from scomm.domain.errors import InvalidInput
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Period(Strict):
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.start < date(2008, 1, 1) or self.end > date(2014, 12, 31):
+            raise ValueError("the program ran 2008-10-27 to 2014-11-20; stay within 2008-2014")
+        return self
+
+
+class Where(Strict):
+    """Where a behaviour applies: counties, states, or field offices (empty = everywhere)."""
+
+    counties: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    aors: tuple[str, ...] = ()
+    from_: date | None = Field(default=None, alias="from")
+    until: date | None = None
+
+    def covers(self, fips5: str, state: str, aor: str, on: date) -> bool:
+        if self.from_ and on < self.from_:
+            return False
+        if self.until and on > self.until:
+            return False
+        scoped = self.counties or self.states or self.aors
+        return not scoped or fips5 in self.counties or state in self.states or aor in self.aors
+
+
+class HoldPastLimit(Where):
+    """Jails that keep people past the detainer's 48-hour limit when ICE is late."""
+
+    kind: Literal["hold_past_limit"]
+    rate: float = Field(ge=0.0, le=1.0)
+
+
+class UndocumentedMatches(Where):
+    """Officers who leave a share of matches without an encounter or disposition."""
+
+    kind: Literal["undocumented_matches"]
+    rate: float = Field(ge=0.0, le=1.0)
+
+
+class OfficerDeviation(Where):
+    """Officers who act against the policy's recommendation at a rate (with a stated reason)."""
+
+    kind: Literal["officer_deviation"]
+    rate: float = Field(ge=0.0, le=1.0)
+
+
+class ParticipationElection(Strict):
+    """A county or state asks for a participation mode on a date (OIG-12-66 Appendix E)."""
+
+    kind: Literal["participation_election"]
+    county: str | None = None
+    state: str | None = None
+    mode: Literal["limited", "postponed", "no_minor_offense_prints", "full"]
+    requested_on: date
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> ParticipationElection:
+        if (self.county is None) == (self.state is None):
+            raise ValueError("give exactly one of county or state")
+        return self
+
+
+Behaviour = Annotated[
+    HoldPastLimit | UndocumentedMatches | OfficerDeviation | ParticipationElection,
+    Field(discriminator="kind"),
+]
+
+
+class Officers(Strict):
+    """Baseline officer conduct, anchored on OIG-12-64's FY2011 sample (766 cases)."""
+
+    omit_documentation: float = Field(
+        default=0.056, ge=0.0, le=1.0,
+        description="43 of 766 FY2011 cases lacked records (OIG-12-64)")
+    omit_documentation_after_nov_2011: float = Field(
+        default=0.01, ge=0.0, le=1.0,
+        description="after ICE's July and November 2011 documentation instructions")
+    deviate_from_policy: float = Field(
+        default=0.034, ge=0.0, le=1.0,
+        description="25 of 723 assessable cases were not consistent with policy (OIG-12-64)")
+    late_decision: float = Field(default=0.03, ge=0.0, le=1.0)
+
+
+class Nation(Strict):
+    """Knobs of the synthetic population that are not calibrated from the county table."""
+
+    ident_background_factor: float = Field(
+        default=1.0, ge=0.0, le=50.0,
+        description="IDENT identities never booked in the run, per IDENT identity in the pool")
+    pool_factor: float = Field(
+        default=1.0, gt=0.0, le=5.0,
+        description="people in a county's arrestee pool per expected booking (repeats follow)")
+
+
+class Scenario(Strict):
+    name: str = Field(min_length=1, max_length=80)
+    description: str = ""
+    period: Period
+    states: tuple[str, ...] = ()
+    counties: tuple[str, ...] = ()
+    scale: float = Field(gt=0.0, le=1.0, description="fraction of the real booking volume")
+    seed: int = Field(default=0, ge=0)
+    settle_days: int = Field(default=120, ge=0, le=730,
+                             description="days simulated after the period with no new bookings")
+    officers: Officers = Officers()
+    nation: Nation = Nation()
+    behaviours: tuple[Behaviour, ...] = ()
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Scenario:
+        if not self.states and not self.counties:
+            raise ValueError("name at least one state or county")
+        return self
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = "scenario"
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def parse(data: Any) -> Scenario:
+    """Validate scenario data; raise ``InvalidInput`` naming the first bad field."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p in {
+            "hold_past_limit", "undocumented_matches", "officer_deviation",
+            "participation_election"}))
+        raise InvalidInput(_where(loc), first["msg"]) from None
+    from scomm.sim.jurisdictions import select
+
+    select(scenario.states, scenario.counties, where_states="scenario.states",
+           where_counties="scenario.counties")
+    return scenario
+
+
+def load(path: Path) -> Scenario:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(str(path), f"cannot read scenario file: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        raise InvalidInput(f"{path} ({at})", f"not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(str(path), "a scenario is a YAML mapping of fields")
+    return parse(data)
+
+
+def builtin(name: str) -> Path:
+    path = SCENARIOS / f"{name}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in SCENARIOS.glob("*.yaml")))
+        raise InvalidInput("--scenario", f"no built-in scenario {name!r} (known: {known})")
+    return path

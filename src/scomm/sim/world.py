@@ -1,0 +1,326 @@
+"""The world around the system: jails booking people, officers working cases, courts deciding.
+
+The system's agencies react to messages; everything that people outside it do is played here,
+as timed events on one queue: bookings arrive per county and day at the calibrated rate, an
+officer decides and documents each case (or fails to, as a scenario may inject), jails report
+release times and release or hand over the person, and immigration courts conclude cases by
+each person's true status. Reactions are scheduled from the system's outgoing messages, which
+is all the world learns of the system.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from scomm.adapters.clock import ManualClock
+from scomm.adapters.deadlines import next_due
+from scomm.adapters.uow import UnitOfWork
+from scomm.bootstrap import System
+from scomm.domain.booking import Biographic, Booking, Charge, MonitoringFields
+from scomm.domain.detainer_clock import detainer_deadline
+from scomm.domain.messages import (
+    CaseAssigned,
+    Command,
+    ConcludeProceedings,
+    DecideCase,
+    DetainerAssumed,
+    DetainerIssued,
+    ExpireDeadlines,
+    Message,
+    RecordConviction,
+    RecordCustodyTransfer,
+    RecordDisposition,
+    RecordEncounter,
+    RecordJailRelease,
+    ReportRelease,
+    SubmitBooking,
+    mid,
+)
+from scomm.sim.calibration import CountyRates
+from scomm.sim.jurisdictions import Jurisdiction
+from scomm.sim.nation import (
+    STREAM_BOOKINGS,
+    STREAM_WORLD,
+    ChargeModel,
+    Nation,
+    Person,
+    pick,
+    rng_for,
+)
+from scomm.sim.scenario import HoldPastLimit, OfficerDeviation, Scenario, UndocumentedMatches
+from scomm.sim.seed import impression_of
+from scomm.sim.truth import sim_bookings
+
+DOCUMENTATION_POLICY_DATE = date(2011, 11, 1)  # ICE reiterated: document every match (Nov 2011)
+DETAINER_ACTIONS = frozenset({"detainer", "conditional_detainer"})
+
+
+@dataclass
+class BookingTruth:
+    """What really happens to a booking, decided when it is made (jail and court behaviour)."""
+
+    booking_id: str
+    person: Person
+    fips5: str
+    booked_at: datetime
+    release_at: datetime
+    convicted_before_release: bool
+    current_codes: tuple[str, ...]
+
+
+def _hours(rng: np.random.Generator, low: float, high: float) -> timedelta:
+    return timedelta(hours=float(rng.uniform(low, high)))
+
+
+def _mixture(rng: np.random.Generator, parts: list[dict[str, float]]) -> timedelta | None:
+    shares = [p["share"] for p in parts]
+    total = sum(shares)
+    u = rng.random()
+    if u >= total:
+        return None
+    acc = 0.0
+    for part in parts:
+        acc += part["share"]
+        if u < acc:
+            return _hours(rng, part["low"], part["high"])
+    return None
+
+
+class World:
+    def __init__(self, scenario: Scenario, nation: Nation, system: System, clock: ManualClock,
+                 jurisdictions: dict[str, Jurisdiction], rates: dict[str, CountyRates],
+                 charges: ChargeModel) -> None:
+        self.s = scenario
+        self.nation = nation
+        self.system = system
+        self.clock = clock
+        self.j = jurisdictions
+        self.rates = rates
+        self.charges = charges
+        self.p = nation.params
+        self.rng = rng_for(scenario.seed, STREAM_WORLD)
+        self._queue: list[tuple[datetime, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+        self.truth: dict[str, BookingTruth] = {}
+        self.case_booking: dict[str, str] = {}
+        self.bookings_made = 0
+        self.events_run = 0
+        self._seen: set[str] = set()
+        self._next_deadline: datetime | None = None
+
+    # ------------------------------------------------------------------ queue
+    def at(self, when: datetime, action: Callable[[], None]) -> None:
+        heapq.heappush(self._queue, (max(when, self.clock.now()), next(self._seq), action))
+
+    def command(self, when: datetime, make: Callable[[datetime], Command]) -> None:
+        self.at(when, lambda: self.system.bus.handle(make(self.clock.now())))
+
+    def _fire_deadlines(self, until: datetime) -> None:
+        while True:
+            with UnitOfWork(self.system.engine, self.clock) as uow:
+                due = next_due(uow)
+            if due is None or due > until:
+                return
+            self.clock.advance_to(due)
+            self.system.bus.handle(ExpireDeadlines(
+                message_id=mid("ExpireDeadlines", due.isoformat()), occurred_at=due))
+
+    def run(self, end: datetime, on_day: Callable[[date], None] = lambda d: None) -> None:
+        """Process events in time order until the queue is empty or ``end`` is reached."""
+        while self._queue and self._queue[0][0] <= end:
+            when, _, action = heapq.heappop(self._queue)
+            self._fire_deadlines(when)
+            self.clock.advance_to(when)
+            action()
+            self.events_run += 1
+        self._fire_deadlines(end)
+        self.clock.advance_to(end)
+
+    # ------------------------------------------------------------------ bookings
+    def schedule_days(self, first: date, last: date, on_day: Callable[[date], None]) -> None:
+        day = first
+        while day <= last:
+            self.at(datetime.combine(day, time(0), tzinfo=UTC),
+                    lambda d=day: (self._book_day(d), on_day(d)))  # type: ignore[misc]
+            day += timedelta(days=1)
+
+    def _book_day(self, day: date) -> None:
+        rng = rng_for(self.s.seed, STREAM_BOOKINGS, day.toordinal())
+        for fips5 in sorted(self.nation.pools):
+            rate = self.rates[fips5].bookings_per_day * self.s.scale
+            for n in range(int(rng.poisson(rate))):
+                pool = self.nation.pools[fips5]
+                person = self.nation.people[pool[int(rng.integers(len(pool)))]]
+                tz = ZoneInfo(self.j[fips5].tz)
+                local = datetime.combine(day, time(0), tzinfo=tz) + timedelta(
+                    seconds=float(rng.uniform(0, 86400)))
+                booked_at = local.astimezone(UTC)
+                booking_id = f"{fips5}-{day:%Y%m%d}-{n:04d}"
+                self.at(booked_at, lambda b=booking_id, p=person, t=booked_at,
+                        f=fips5: self._book(b, p, t, f))  # type: ignore[misc]
+
+    def _charges(self, rng: np.random.Generator, person: Person) -> tuple[str, ...]:
+        n = int(pick(rng, {int(k): v for k, v in self.p["charges_per_booking"].items()}))
+        has_l1_conviction = any(self.charges.catalog.get(pr.ncic_code).sc_level_2008 == 1
+                                for pr in person.priors if pr.convicted)
+        codes = [self.charges.draw(rng, person.level1_propensity and i == 0
+                                   and not has_l1_conviction) for i in range(n)]
+        return tuple(dict.fromkeys(codes))
+
+    def _book(self, booking_id: str, person: Person, booked_at: datetime, fips5: str) -> None:
+        rng = rng_for(self.s.seed, STREAM_BOOKINGS, zlib.crc32(booking_id.encode()))
+        codes = self._charges(rng, person)
+        stay = _mixture(rng, self.p["release_after_hours"]) or timedelta(hours=24)
+        convicted = bool(rng.random() < self.p["conviction_rate_current_charge"])
+        truth = BookingTruth(booking_id=booking_id, person=person, fips5=fips5,
+                             booked_at=booked_at, release_at=booked_at + stay,
+                             convicted_before_release=convicted and stay > timedelta(hours=48),
+                             current_codes=codes)
+        self.truth[booking_id] = truth
+        j = self.j[fips5]
+        booking = Booking(
+            booking_id=booking_id, ori=f"{j.state_abbr}{fips5[2:]}0000", fips5=fips5,
+            booked_at=booked_at,
+            biographic=Biographic(last_name=person.last_name, first_name=person.first_name,
+                                  date_of_birth=person.born_on, sex=person.sex,
+                                  place_of_birth=person.place_of_birth),
+            charges=tuple(Charge(ncic_code=c) for c in codes),
+            monitoring=MonitoringFields(race=person.race, ethnicity=person.ethnicity,
+                                        language=person.language),
+            prints=impression_of(self.nation, person, 100 + self.bookings_made))
+        with self.system.engine.begin() as conn:
+            conn.execute(sim_bookings.insert().values(
+                booking_id=booking_id, person_id=person.person_id, fips5=fips5,
+                booked_at=booked_at,
+                detail={"release_at": truth.release_at.isoformat(),
+                        "convicted_before_release": truth.convicted_before_release}))
+        self.bookings_made += 1
+        self.system.bus.handle(SubmitBooking(message_id=mid("SubmitBooking", booking_id),
+                                             occurred_at=booked_at, booking=booking))
+
+    # ------------------------------------------------------------------ reactions
+    def listener(self, msg: Message) -> None:
+        if msg.message_id in self._seen:
+            return
+        self._seen.add(msg.message_id)
+        if isinstance(msg, CaseAssigned):
+            self._officer(msg)
+        elif isinstance(msg, DetainerIssued):
+            self._jail_detainer(msg)
+        elif isinstance(msg, DetainerAssumed):
+            self._court(msg)
+
+    def _behaviour_rate(self, kind: type[Any], fips5: str, on: date) -> float:
+        j = self.j[fips5]
+        rate = 0.0
+        for b in self.s.behaviours:
+            if isinstance(b, kind) and b.covers(fips5, j.state_abbr, j.aor or "", on):
+                rate = max(rate, float(b.rate))
+        return rate
+
+    def _officer(self, msg: CaseAssigned) -> None:
+        now = self.clock.now()
+        truth = self.truth[msg.booking_id]
+        self.case_booking[msg.case_id] = msg.booking_id
+        officers = self.s.officers
+        rng = self.rng
+        late = rng.random() < officers.late_decision
+        decide_at = now + (_hours(rng, 25, 72) if late else _hours(rng, 0.5, 12))
+        deviate_rate = max(officers.deviate_from_policy,
+                           self._behaviour_rate(OfficerDeviation, truth.fips5, now.date()))
+        override: tuple[str, str] | None = None
+        if rng.random() < deviate_rate:
+            if msg.recommended_action in DETAINER_ACTIONS:
+                override = ("no_action", "officer discretion: detention resources")
+            elif msg.recommended_action == "no_action":
+                override = ("detainer", "officer judgment: criminal history")
+        officer = f"{msg.aor}-{int(rng.integers(1, 40)):03d}"
+        self.command(decide_at, lambda t, c=msg.case_id, o=officer, ov=override: DecideCase(
+            message_id=mid("DecideCase", c), occurred_at=t, case_id=c, officer=o,
+            override_action=ov[0] if ov else None, override_reason=ov[1] if ov else None))
+        omit = (officers.omit_documentation if now.date() < DOCUMENTATION_POLICY_DATE
+                else officers.omit_documentation_after_nov_2011)
+        omit = max(omit, self._behaviour_rate(UndocumentedMatches, truth.fips5, now.date()))
+        skip = int(rng.integers(3)) if rng.random() < omit else -1  # 0 enc, 1 disp, 2 both
+        if skip not in (0, 2):
+            self.command(decide_at + _hours(rng, 1, 72), lambda t, c=msg.case_id, o=officer:
+                         RecordEncounter(message_id=mid("RecordEncounter", c), occurred_at=t,
+                                         case_id=c, officer=o,
+                                         method="telephone" if rng.random() < 0.6
+                                         else "in_person"))
+        if skip not in (1, 2):
+            self.command(decide_at + _hours(rng, 2, 96), lambda t, c=msg.case_id, o=officer:
+                         RecordDisposition(message_id=mid("RecordDisposition", c),
+                                           occurred_at=t, case_id=c, officer=o))
+
+    def _jail_detainer(self, msg: DetainerIssued) -> None:
+        truth = self.truth[msg.booking_id]
+        now = self.clock.now()
+        b = msg.booking_id
+        if msg.operative_upon_conviction and truth.convicted_before_release:
+            conv_at = max(now, truth.release_at - timedelta(hours=1))
+            self.command(conv_at, lambda t: RecordConviction(
+                message_id=mid("RecordConviction", b), occurred_at=t, booking_id=b,
+                ncic_code=truth.current_codes[0], sentence_days=30))
+        tz = self.j[truth.fips5].tz
+        if truth.release_at <= now:
+            self.command(now, lambda t: RecordJailRelease(
+                message_id=mid("RecordJailRelease", b), occurred_at=t, booking_id=b))
+            return
+        release = truth.release_at
+        self.command(release, lambda t: ReportRelease(
+            message_id=mid("ReportRelease", b), occurred_at=t, booking_id=b,
+            release_at=release, facility_tz=tz))
+        if msg.operative_upon_conviction and not truth.convicted_before_release:
+            return
+        deadline = detainer_deadline(release, tz)
+        rng = self.rng
+        pickup = _mixture(rng, self.p["pickup_after_release_hours"])
+        holds = rng.random() < self._behaviour_rate(HoldPastLimit, truth.fips5, release.date())
+        extra = self.p["hold_past_limit_extra_hours"]
+        if pickup is not None and release + pickup <= deadline:
+            when: datetime | None = release + pickup
+        elif holds:
+            when = deadline + _hours(rng, extra["low"], extra["high"])
+        else:
+            when = None
+        if when is not None:
+            self.command(when, lambda t: RecordCustodyTransfer(
+                message_id=mid("RecordCustodyTransfer", b), occurred_at=t, booking_id=b))
+        else:
+            self.command(deadline, lambda t: RecordJailRelease(
+                message_id=mid("RecordJailRelease", b), occurred_at=t, booking_id=b))
+
+    OUTCOMES: dict[str, tuple[dict[str, float], tuple[float, float]]] = {
+        "removed_reentered": ({"removed": 0.95, "released": 0.05}, (7, 30)),
+        "fugitive": ({"removed": 0.90, "relief": 0.05, "released": 0.05}, (10, 45)),
+        "overstay": ({"removed": 0.80, "relief": 0.10, "released": 0.10}, (30, 120)),
+        "entered_without_inspection": ({"removed": 0.85, "relief": 0.05, "released": 0.10},
+                                       (20, 120)),
+        "ewi_never_encountered": ({"removed": 0.85, "relief": 0.05, "released": 0.10},
+                                  (20, 120)),
+        "lpr_removable_conviction": ({"removed": 0.75, "relief": 0.15, "released": 0.10},
+                                     (60, 240)),
+        "lpr": ({"terminated": 0.9, "relief": 0.1}, (14, 90)),
+        "lawful_nonimmigrant": ({"terminated": 0.8, "released": 0.2}, (7, 60)),
+    }
+    CITIZEN_OUTCOME = ({"terminated": 1.0}, (3, 30))
+
+    def _court(self, msg: DetainerAssumed) -> None:
+        person = self.truth[msg.booking_id].person
+        mix, (low, high) = self.OUTCOMES.get(person.status, self.CITIZEN_OUTCOME)
+        outcome = str(pick(self.rng, mix))
+        when = self.clock.now() + timedelta(days=float(self.rng.uniform(low, high)))
+        c = msg.case_id
+        self.command(when, lambda t: ConcludeProceedings(
+            message_id=mid("ConcludeProceedings", c), occurred_at=t, case_id=c,
+            outcome=outcome))  # type: ignore[arg-type]
