@@ -27,6 +27,12 @@ from scomm.adapters.uow import UnitOfWork
 from scomm.domain.messages import Message, load_message
 
 Handler = Callable[[Message, UnitOfWork], None]
+
+
+class SimulatedCrash(Exception):
+    """Raised by a test's fault hook to stand for the process dying at that point."""
+
+
 Listener = Callable[[Message], None]
 FaultHook = Callable[[str, str, Message], None]
 

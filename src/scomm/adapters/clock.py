@@ -32,5 +32,4 @@ class ManualClock:
 
     def advance_to(self, t: datetime) -> None:
         t = t.astimezone(UTC)
-        if t > self._now:
-            self._now = t
+        self._now = max(self._now, t)

@@ -31,7 +31,9 @@ class ReferenceData:
             for r in conn.execute(select(jurisdictions))
         }
         self.elections = [
-            Election(scope=r.scope, key=r.key, mode=r.mode, requested_on=r.requested_on)
+            Election(mode=r.mode, requested_on=r.requested_on,
+                     fips5=r.key if r.scope == "county" else None,
+                     state_abbr=r.key if r.scope == "state" else None)
             for r in conn.execute(select(participation_elections)
                                   .order_by(participation_elections.c.requested_on))
         ]

@@ -11,7 +11,6 @@ travels in the message (DESIGN "The flow"). The ``sim_`` tables (ground truth) a
 
 from __future__ import annotations
 
-from scomm.adapters.types import UTCDateTime
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -28,6 +27,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from scomm.adapters.types import UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -226,7 +227,7 @@ decisions = Table(
     "decisions",
     metadata,
     Column("case_id", String(80), primary_key=True),
-    Column("policy_version", String(40), nullable=False),
+    Column("policy_version", String(200), nullable=False),
     Column("priority", Integer, nullable=True),
     Column("conviction_level", Integer, nullable=True),
     Column("offense_level", Integer, nullable=True),

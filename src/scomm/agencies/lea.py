@@ -11,6 +11,8 @@ from sqlalchemy import insert, select
 from scomm.adapters.tables import booking_monitoring, bookings, lea_responses
 from scomm.adapters.uow import UnitOfWork
 from scomm.agencies.services import Services
+from scomm.biometrics.template import decode_tenprint
+from scomm.domain.errors import InvalidInput
 from scomm.domain.messages import (
     BookingSubmitted,
     CriminalSearchCompleted,
@@ -26,6 +28,13 @@ from scomm.domain.messages import (
 def submit_booking(msg: SubmitBooking, uow: UnitOfWork, svc: Services) -> None:
     b = msg.booking
     svc.reference.jurisdiction(b.fips5)
+    try:
+        decode_tenprint(b.prints)
+    except InvalidInput as exc:
+        raise InvalidInput("booking.prints", exc.problem) from None
+    if uow.conn.execute(select(bookings.c.booking_id).where(
+            bookings.c.booking_id == b.booking_id)).first() is not None:
+        raise InvalidInput("booking.booking_id", f"{b.booking_id!r} was already submitted")
     uow.conn.execute(insert(bookings).values(
         booking_id=b.booking_id, ori=b.ori, fips5=b.fips5, booked_at=b.booked_at,
         biographic=b.biographic.model_dump(mode="json"),

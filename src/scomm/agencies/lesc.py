@@ -6,7 +6,8 @@ that the field office reads (invariant 4); the field office never needs to query
 
 Conflicts between sources are settled by the order of ``DETERMINATION_RULES``: the first rule
 whose condition holds decides, so a naturalisation certificate outranks an old IDENT or Central
-Index status, and a removal record outranks a later visa entry. Each rule says why it is where it is.
+Index status, and a removal record outranks a later visa entry. Each rule says why it is
+where it is.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from scomm.domain.messages import (
     mid,
 )
 from scomm.policy.catalog import OffenseCatalog
+from scomm.policy.evaluator import sc_offense_level
 
 #: The record sources the LESC consults for a match, in the order it queries them.
 SOURCES: tuple[str, ...] = ("IDENT", "CIS", "CLAIMS", "ADIS", "CCD", "EOIR", "ENFORCE",
@@ -132,9 +134,8 @@ def research(msg: ImmigrationSearchCompleted, uow: UnitOfWork, svc: Services) ->
     status, why = determine(found)
     add("LESC.status", status, "LESC")
     add("LESC.status_rule", why, "LESC")
-    levels = [svc.catalog.get(c.ncic_code).sc_level_2008 for c in msg.charges]
-    levels += [svc.catalog.get(c["ncic_code"]).sc_level_2008 for c in convictions]
-    offense_level = min(levels)
+    codes = [c.ncic_code for c in msg.charges] + [str(c["ncic_code"]) for c in convictions]
+    offense_level = sc_offense_level(codes, msg.booked_at.date()) or 3
     add("LESC.offense_level", offense_level, "LESC")
     uow.conn.execute(insert(dossier_facts), [
         {"case_id": case_id, "seq": i, "name": f.name, "value": f.value, "source": f.source,

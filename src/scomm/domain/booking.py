@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from scomm.domain.errors import InvalidInput
 
 NCIC_CODE = re.compile(r"^\d{4}$")
 ORI = re.compile(r"^[A-Z]{2}[A-Z0-9]{7}$")
@@ -83,3 +92,20 @@ class Booking(Frozen):
         if not FIPS5.match(v):
             raise ValueError(f"FIPS county code must be 5 digits, got {v!r}")
         return v
+
+
+def error_path(prefix: str, loc: tuple[int | str, ...]) -> str:
+    """``("charges", 0, "ncic_code")`` -> ``booking.charges[0].ncic_code``."""
+    out = prefix
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def parse_booking(data: Any) -> Booking:
+    """Validate a submitted booking; the error names the first bad field."""
+    try:
+        return Booking.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(error_path("booking", tuple(first["loc"])), first["msg"]) from None

@@ -285,7 +285,7 @@ class RecordDisposition(Command):
 
 
 class ReportRelease(Command):
-    """The jail reports when the person would otherwise be released (bond, dismissal, time served)."""
+    """The jail reports when the person would otherwise be released (bond, dismissal, sentence)."""
 
     kind: Literal["ReportRelease"] = "ReportRelease"
     booking_id: str

@@ -23,7 +23,9 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Secure Communities reference implementation on synthetic people.")
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log.")
 scenario_app = typer.Typer(no_args_is_help=True, help="Scenario files for the main job.")
+booking_app = typer.Typer(no_args_is_help=True, help="Submit bookings as a jail would.")
 app.add_typer(audit_app, name="audit")
+app.add_typer(booking_app, name="booking")
 app.add_typer(scenario_app, name="scenario")
 
 out = Console()
@@ -177,3 +179,31 @@ def stats(db: DbOption = None) -> None:
     with engine.connect() as conn:
         _print_statistics(county_table(conn))
     engine.dispose()
+
+
+@booking_app.command("submit")
+def booking_submit(path: Path, db: DbOption = None) -> None:
+    """Submit a booking (JSON) to a store and run it through the flow."""
+    from datetime import UTC, datetime
+
+    from scomm.adapters.clock import ManualClock
+    from scomm.adapters.db import make_engine
+    from scomm.bootstrap import bootstrap
+    from scomm.domain.booking import parse_booking
+    from scomm.domain.errors import InvalidInput
+    from scomm.domain.messages import SubmitBooking, mid
+
+    try:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InvalidInput(str(path), f"not a readable JSON file: {exc}") from None
+        booking = parse_booking(data)
+        engine = make_engine(_url(db))
+        clock = ManualClock(max(booking.booked_at, datetime.now(UTC)))
+        system = bootstrap(engine, clock)
+        system.bus.handle(SubmitBooking(message_id=mid("SubmitBooking", booking.booking_id),
+                                        occurred_at=clock.now(), booking=booking))
+    except ScommError as exc:
+        raise _fail(exc) from None
+    out.print(f"booking {booking.booking_id} submitted and processed")

@@ -27,8 +27,8 @@ from scomm.adapters.tables import (
 )
 from scomm.policy.evaluator import decide
 from scomm.sim.nation import CITIZEN_STATUSES, Nation
-from scomm.sim.truth import sim_bookings
 from scomm.sim.true_facts import true_facts
+from scomm.sim.truth import sim_bookings
 
 #: How the LESC's status vocabulary maps onto the simulator's true statuses.
 TRUE_TO_LESC = {
@@ -122,15 +122,16 @@ def evaluate(conn: Connection, nation: Nation, booking_codes: Mapping[str, tuple
         else:
             moved[f"{ideal}->{action}"] += 1
     m["decisions"] = assessed
+    m["matches_undecided"] = _count(conn, select(func.count()).select_from(cases)
+                                    .where(cases.c.state == "open"))
     m["decisions_consistent"] = consistent
     m["decisions_consistent_with_policy"] = round(consistent / assessed, 4) if assessed else None
     m["decision_mismatches"] = dict(sorted(moved.items()))
 
     # -- detainers, holds, citizens
     m["detainers"] = _count(conn, select(func.count()).select_from(detainers))
-    states = Counter(dict(conn.execute(select(detainers.c.state, func.count())
-                                       .group_by(detainers.c.state)).all()))
-    m["detainers_by_state"] = dict(sorted((k, int(v)) for k, v in states.items()))
+    m["detainers_by_state"] = dict(sorted((str(k), int(v)) for k, v in conn.execute(
+        select(detainers.c.state, func.count()).group_by(detainers.c.state))))
     m["detainers_past_limit"] = _count(conn, select(func.count()).select_from(detainers).where(
         detainers.c.past_limit.is_(True)))
     m["extra_jail_days"] = _count(conn, select(func.sum(detainers.c.extra_jail_days)))

@@ -111,7 +111,7 @@ class ChargeModel:
         weights: list[float] = []
         for code in catalog.codes():
             head = code[:2]
-            if head not in series or code.endswith("99") and head != "54":
+            if head not in series or (code.endswith("99") and head != "54"):
                 continue
             offense = catalog.get(code)
             if head == "54":
@@ -222,10 +222,11 @@ class NationBuilder:
             code = self.charges.draw(rng, level1)
             if person.status == "lpr_removable_conviction" and i == 0:
                 code = self.charges.draw_removable(rng)
-            convicted = bool(person.status == "lpr_removable_conviction" and i == 0
+            convicted = bool((person.status == "lpr_removable_conviction" and i == 0)
                              or rng.random() < rate or level1)
             offense = self.catalog.get(code)
-            sentence = int(min(offense.max_sentence_days, rng.integers(0, 365))) if convicted else 0
+            sentence = (min(offense.max_sentence_days, int(rng.integers(0, 365)))
+                        if convicted else 0)
             person.priors.append(Prior(arrested_on=self.start - _days(rng, 0.2, 15),
                                        ncic_code=code, convicted=convicted,
                                        sentence_days=sentence))

@@ -8,11 +8,12 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -47,11 +48,10 @@ def _monthly(conn: Connection) -> str:
     detained = series(detainers.c.issued_at)
     months = sorted(set(booked) | set(submitted))
     fig, ax = plt.subplots(figsize=(10, 3.2))
-    x = [datetime.strptime(m, "%Y-%m") for m in months]
-    ax.plot(x, [booked.get(m, 0) for m in months], label="bookings")
-    ax.plot(x, [submitted.get(m, 0) for m in months], label="submissions to IDENT")
-    ax.plot(x, [matched.get(m, 0) for m in months], label="IDENT matches")
-    ax.plot(x, [detained.get(m, 0) for m in months], label="detainers")
+    x = np.array([f"{m}-01" for m in months], dtype="datetime64[D]")
+    for counts, label in ((booked, "bookings"), (submitted, "submissions to IDENT"),
+                          (matched, "IDENT matches"), (detained, "detainers")):
+        ax.plot(x, [counts.get(m, 0) for m in months], label=label)
     ax.set_yscale("symlog")
     ax.set_ylabel("per month")
     ax.legend(frameon=False, ncol=4, loc="upper left")

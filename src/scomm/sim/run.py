@@ -12,7 +12,8 @@ import csv
 import json
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine
 
 from scomm.adapters import db, parquet
+from scomm.adapters.bus import FaultHook
 from scomm.adapters.clock import ManualClock
 from scomm.bootstrap import bootstrap
 from scomm.oversight import statistics
@@ -70,7 +72,8 @@ def _comparison(conn: Any, scenario: Scenario, selected: list[Jurisdiction]) -> 
 
 
 def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
-             console: Console | None = None, quiet: bool = False) -> RunResult:
+             console: Console | None = None, quiet: bool = False,
+             fault: FaultHook | None = None) -> RunResult:
     started = time.perf_counter()
     console = console or Console(stderr=True)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -100,14 +103,14 @@ def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
         seed_reference(engine, everywhere.values(), scenario)
         task = progress.add_task("loading federal records", total=len(nation.people))
         seed_nation(engine, clock, nation, advance=lambda n: progress.advance(task, n))
-    system = bootstrap(engine, clock, migrate=False)
+    system = bootstrap(engine, clock, migrate=False, fault=fault)
     world = World(scenario, nation, system, clock, {j.fips5: j for j in selected}, rates,
                   ChargeModel(catalog, nation.params))
     system.bus.listeners.append(world.listener)
     end = scenario.period.end + timedelta(days=scenario.settle_days)
     with _progress(console, quiet) as progress:
         task = progress.add_task("replaying days", total=(end - start).days + 1)
-        world.schedule_days(start, scenario.period.end, lambda d: None)
+        world.schedule_days(start, scenario.period.end)
         day = start
         while day <= end:
             world.run(datetime.combine(day + timedelta(days=1), dtime(0), tzinfo=UTC))

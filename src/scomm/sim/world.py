@@ -16,11 +16,13 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from scomm.adapters.bus import SimulatedCrash
 from scomm.adapters.clock import ManualClock
 from scomm.adapters.deadlines import next_due
 from scomm.adapters.uow import UnitOfWork
@@ -121,8 +123,27 @@ class World:
     def at(self, when: datetime, action: Callable[[], None]) -> None:
         heapq.heappush(self._queue, (max(when, self.clock.now()), next(self._seq), action))
 
-    def command(self, when: datetime, make: Callable[[datetime], Command]) -> None:
-        self.at(when, lambda: self.system.bus.handle(make(self.clock.now())))
+    def command(self, when: datetime, kind: type[Command], key: str, **fields: Any) -> None:
+        """At ``when``, send a ``kind`` command about ``key`` (its id is derived from both)."""
+        def fire() -> None:
+            self.send(kind(message_id=mid(kind.__name__, key), occurred_at=self.clock.now(),
+                           **fields))
+
+        self.at(when, fire)
+
+    def send(self, command: Command) -> None:
+        """Deliver a command; after an injected crash, send it again as a restarted client would.
+
+        The repeat carries the same message id, so whatever the crash left half done is
+        finished exactly once by the inbox and the outbox relay (invariant 7).
+        """
+        for _ in range(1000):
+            try:
+                self.system.bus.handle(command)
+                return
+            except SimulatedCrash:
+                continue
+        raise RuntimeError(f"{command.message_id}: still crashing after 1000 attempts")
 
     def _fire_deadlines(self, until: datetime) -> None:
         while True:
@@ -131,10 +152,10 @@ class World:
             if due is None or due > until:
                 return
             self.clock.advance_to(due)
-            self.system.bus.handle(ExpireDeadlines(
+            self.send(ExpireDeadlines(
                 message_id=mid("ExpireDeadlines", due.isoformat()), occurred_at=due))
 
-    def run(self, end: datetime, on_day: Callable[[date], None] = lambda d: None) -> None:
+    def run(self, end: datetime) -> None:
         """Process events in time order until the queue is empty or ``end`` is reached."""
         while self._queue and self._queue[0][0] <= end:
             when, _, action = heapq.heappop(self._queue)
@@ -146,11 +167,10 @@ class World:
         self.clock.advance_to(end)
 
     # ------------------------------------------------------------------ bookings
-    def schedule_days(self, first: date, last: date, on_day: Callable[[date], None]) -> None:
+    def schedule_days(self, first: date, last: date) -> None:
         day = first
         while day <= last:
-            self.at(datetime.combine(day, time(0), tzinfo=UTC),
-                    lambda d=day: (self._book_day(d), on_day(d)))  # type: ignore[misc]
+            self.at(datetime.combine(day, time(0), tzinfo=UTC), partial(self._book_day, day))
             day += timedelta(days=1)
 
     def _book_day(self, day: date) -> None:
@@ -165,8 +185,7 @@ class World:
                     seconds=float(rng.uniform(0, 86400)))
                 booked_at = local.astimezone(UTC)
                 booking_id = f"{fips5}-{day:%Y%m%d}-{n:04d}"
-                self.at(booked_at, lambda b=booking_id, p=person, t=booked_at,
-                        f=fips5: self._book(b, p, t, f))  # type: ignore[misc]
+                self.at(booked_at, partial(self._book, booking_id, person, booked_at, fips5))
 
     def _charges(self, rng: np.random.Generator, person: Person) -> tuple[str, ...]:
         n = int(pick(rng, {int(k): v for k, v in self.p["charges_per_booking"].items()}))
@@ -204,8 +223,8 @@ class World:
                 detail={"release_at": truth.release_at.isoformat(),
                         "convicted_before_release": truth.convicted_before_release}))
         self.bookings_made += 1
-        self.system.bus.handle(SubmitBooking(message_id=mid("SubmitBooking", booking_id),
-                                             occurred_at=booked_at, booking=booking))
+        self.send(SubmitBooking(message_id=mid("SubmitBooking", booking_id),
+                                occurred_at=booked_at, booking=booking))
 
     # ------------------------------------------------------------------ reactions
     def listener(self, msg: Message) -> None:
@@ -244,23 +263,21 @@ class World:
             elif msg.recommended_action == "no_action":
                 override = ("detainer", "officer judgment: criminal history")
         officer = f"{msg.aor}-{int(rng.integers(1, 40)):03d}"
-        self.command(decide_at, lambda t, c=msg.case_id, o=officer, ov=override: DecideCase(
-            message_id=mid("DecideCase", c), occurred_at=t, case_id=c, officer=o,
-            override_action=ov[0] if ov else None, override_reason=ov[1] if ov else None))
+        case = msg.case_id
+        self.command(decide_at, DecideCase, case, case_id=case, officer=officer,
+                     override_action=override[0] if override else None,
+                     override_reason=override[1] if override else None)
         omit = (officers.omit_documentation if now.date() < DOCUMENTATION_POLICY_DATE
                 else officers.omit_documentation_after_nov_2011)
         omit = max(omit, self._behaviour_rate(UndocumentedMatches, truth.fips5, now.date()))
         skip = int(rng.integers(3)) if rng.random() < omit else -1  # 0 enc, 1 disp, 2 both
         if skip not in (0, 2):
-            self.command(decide_at + _hours(rng, 1, 72), lambda t, c=msg.case_id, o=officer:
-                         RecordEncounter(message_id=mid("RecordEncounter", c), occurred_at=t,
-                                         case_id=c, officer=o,
-                                         method="telephone" if rng.random() < 0.6
-                                         else "in_person"))
+            self.command(decide_at + _hours(rng, 1, 72), RecordEncounter, case, case_id=case,
+                         officer=officer,
+                         method="telephone" if rng.random() < 0.6 else "in_person")
         if skip not in (1, 2):
-            self.command(decide_at + _hours(rng, 2, 96), lambda t, c=msg.case_id, o=officer:
-                         RecordDisposition(message_id=mid("RecordDisposition", c),
-                                           occurred_at=t, case_id=c, officer=o))
+            self.command(decide_at + _hours(rng, 2, 96), RecordDisposition, case, case_id=case,
+                         officer=officer)
 
     def _jail_detainer(self, msg: DetainerIssued) -> None:
         truth = self.truth[msg.booking_id]
@@ -268,18 +285,15 @@ class World:
         b = msg.booking_id
         if msg.operative_upon_conviction and truth.convicted_before_release:
             conv_at = max(now, truth.release_at - timedelta(hours=1))
-            self.command(conv_at, lambda t: RecordConviction(
-                message_id=mid("RecordConviction", b), occurred_at=t, booking_id=b,
-                ncic_code=truth.current_codes[0], sentence_days=30))
+            self.command(conv_at, RecordConviction, b, booking_id=b,
+                         ncic_code=truth.current_codes[0], sentence_days=30)
         tz = self.j[truth.fips5].tz
         if truth.release_at <= now:
-            self.command(now, lambda t: RecordJailRelease(
-                message_id=mid("RecordJailRelease", b), occurred_at=t, booking_id=b))
+            self.command(now, RecordJailRelease, b, booking_id=b)
             return
         release = truth.release_at
-        self.command(release, lambda t: ReportRelease(
-            message_id=mid("ReportRelease", b), occurred_at=t, booking_id=b,
-            release_at=release, facility_tz=tz))
+        self.command(release, ReportRelease, b, booking_id=b, release_at=release,
+                     facility_tz=tz)
         if msg.operative_upon_conviction and not truth.convicted_before_release:
             return
         deadline = detainer_deadline(release, tz)
@@ -294,13 +308,11 @@ class World:
         else:
             when = None
         if when is not None:
-            self.command(when, lambda t: RecordCustodyTransfer(
-                message_id=mid("RecordCustodyTransfer", b), occurred_at=t, booking_id=b))
+            self.command(when, RecordCustodyTransfer, b, booking_id=b)
         else:
-            self.command(deadline, lambda t: RecordJailRelease(
-                message_id=mid("RecordJailRelease", b), occurred_at=t, booking_id=b))
+            self.command(deadline, RecordJailRelease, b, booking_id=b)
 
-    OUTCOMES: dict[str, tuple[dict[str, float], tuple[float, float]]] = {
+    OUTCOMES: ClassVar[dict[str, tuple[dict[str, float], tuple[float, float]]]] = {
         "removed_reentered": ({"removed": 0.95, "released": 0.05}, (7, 30)),
         "fugitive": ({"removed": 0.90, "relief": 0.05, "released": 0.05}, (10, 45)),
         "overstay": ({"removed": 0.80, "relief": 0.10, "released": 0.10}, (30, 120)),
@@ -313,7 +325,8 @@ class World:
         "lpr": ({"terminated": 0.9, "relief": 0.1}, (14, 90)),
         "lawful_nonimmigrant": ({"terminated": 0.8, "released": 0.2}, (7, 60)),
     }
-    CITIZEN_OUTCOME = ({"terminated": 1.0}, (3, 30))
+    CITIZEN_OUTCOME: ClassVar[tuple[dict[str, float], tuple[float, float]]] = (
+        {"terminated": 1.0}, (3, 30))
 
     def _court(self, msg: DetainerAssumed) -> None:
         person = self.truth[msg.booking_id].person
@@ -321,6 +334,4 @@ class World:
         outcome = str(pick(self.rng, mix))
         when = self.clock.now() + timedelta(days=float(self.rng.uniform(low, high)))
         c = msg.case_id
-        self.command(when, lambda t: ConcludeProceedings(
-            message_id=mid("ConcludeProceedings", c), occurred_at=t, case_id=c,
-            outcome=outcome))  # type: ignore[arg-type]
+        self.command(when, ConcludeProceedings, c, case_id=c, outcome=outcome)

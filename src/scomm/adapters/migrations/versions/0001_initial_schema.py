@@ -144,7 +144,7 @@ def upgrade() -> None:
     op.create_table(
         "decisions",
         sa.Column("case_id", sa.String(length=80), nullable=False),
-        sa.Column("policy_version", sa.String(length=40), nullable=False),
+        sa.Column("policy_version", sa.String(length=200), nullable=False),
         sa.Column("priority", sa.Integer(), nullable=True),
         sa.Column("conviction_level", sa.Integer(), nullable=True),
         sa.Column("offense_level", sa.Integer(), nullable=True),
