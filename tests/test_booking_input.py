@@ -75,13 +75,19 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     (lambda b: b.update(prints="not-a-template"), "booking.prints"),
     (lambda b: b.update(fips5="99999"), "fips5"),
     (lambda b: b["charges"][0].update(ncic_code="12"), "booking.charges[0].ncic_code"),
-    (lambda b: b.update(booking_id="35013-20110501-0000"), "already submitted"),
+    ("existing", "already submitted"),
 ])
 def test_cli_refuses_bad_bookings_and_changes_nothing(store: RunResult, tmp_path: Path,
                                                       change: Any, expected: str) -> None:
     url = db.default_url(store.out_dir)
     data = good()
-    change(data)
+    if change == "existing":
+        engine = db.make_engine(url)
+        with engine.connect() as conn:
+            data["booking_id"] = conn.execute(select(t.bookings.c.booking_id)).scalars().first()
+        engine.dispose()
+    else:
+        change(data)
     path = tmp_path / "booking.json"
     path.write_text(json.dumps(data))
     before = _counts(url)

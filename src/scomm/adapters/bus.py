@@ -85,13 +85,18 @@ class InProcessBus:
         self._hook("after_commit", sub.consumer, msg)
         return True
 
-    def handle(self, command: Message) -> None:
-        """Apply a command from outside (a jail, an officer, a court), then drain the outbox."""
+    def handle(self, command: Message) -> bool:
+        """Apply a command from outside (a jail, an officer, a court), then drain the outbox.
+
+        Returns False when the command's id had already been applied: a retry is harmless, and
+        the caller can tell the sender it was a repeat.
+        """
         subs = self._by_kind.get(command.kind, [])
         if len(subs) != 1:
             raise LookupError(f"{command.kind}: expected exactly one handler, found {len(subs)}")
-        self.deliver(subs[0], command)
+        applied = self.deliver(subs[0], command)
         self.run_until_idle()
+        return applied
 
     def pending(self) -> int:
         with self.engine.connect() as conn:
@@ -116,7 +121,9 @@ class InProcessBus:
                 for listener in self.listeners:
                     listener(msg)
                 self._hook("before_mark", "relay", msg)
-                with self.engine.begin() as conn:
-                    conn.execute(update(outbox).where(outbox.c.seq == row.seq)
-                                 .values(published_at=self.clock.now()))
-                relayed += 1
+            # One UPDATE for the batch: a crash before it only means redelivery, which every
+            # consumer's inbox already absorbs.
+            with self.engine.begin() as conn:
+                conn.execute(update(outbox).where(outbox.c.seq.in_([r.seq for r in rows]))
+                             .values(published_at=self.clock.now()))
+            relayed += len(rows)

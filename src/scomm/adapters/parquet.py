@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import JSON, Connection, Table, select
 
 from scomm.adapters import tables as t
 
@@ -36,9 +36,10 @@ SNAPSHOTS: dict[Table, frozenset[str]] = {
 }
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, default=str)
+def _cell(value: Any, is_json: bool) -> Any:
+    """JSON columns go out as JSON text: their values mix types that Arrow cannot unify."""
+    if is_json:
+        return None if value is None else json.dumps(value, sort_keys=True, default=str)
     return value
 
 
@@ -49,7 +50,8 @@ def export(conn: Connection, out_dir: Path) -> dict[str, int]:
     for table, dropped in SNAPSHOTS.items():
         cols = [c for c in table.columns if c.name not in dropped]
         rows = conn.execute(select(*cols)).all()
-        data = {c.name: [_cell(r[i]) for r in rows] for i, c in enumerate(cols)}
+        data = {c.name: [_cell(r[i], isinstance(c.type, JSON)) for r in rows]
+                for i, c in enumerate(cols)}
         pq.write_table(pa.table(data), out_dir / f"{table.name}.parquet")
         written[table.name] = len(rows)
     return written

@@ -42,7 +42,7 @@ def _url(db: str | None) -> str:
 
 
 def _fail(exc: ScommError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", highlight=False)
+    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -142,7 +142,7 @@ def audit_verify(db: DbOption = None) -> None:
             result = audit.verify(conn)
     except AuditChainBroken as exc:
         err.print(f"[red]audit log BROKEN[/red] at entry {exc.seq}: {exc.problem}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
     finally:
         engine.dispose()
@@ -202,8 +202,12 @@ def booking_submit(path: Path, db: DbOption = None) -> None:
         engine = make_engine(_url(db))
         clock = ManualClock(max(booking.booked_at, datetime.now(UTC)))
         system = bootstrap(engine, clock)
-        system.bus.handle(SubmitBooking(message_id=mid("SubmitBooking", booking.booking_id),
-                                        occurred_at=clock.now(), booking=booking))
+        applied = system.bus.handle(SubmitBooking(
+            message_id=mid("SubmitBooking", booking.booking_id), occurred_at=clock.now(),
+            booking=booking))
+        if not applied:
+            raise InvalidInput("booking.booking_id",
+                               f"{booking.booking_id!r} was already submitted; nothing changed")
     except ScommError as exc:
         raise _fail(exc) from None
     out.print(f"booking {booking.booking_id} submitted and processed")

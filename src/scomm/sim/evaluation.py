@@ -53,7 +53,8 @@ def _count(conn: Connection, stmt: Any) -> int:
 
 def evaluate(conn: Connection, nation: Nation, booking_codes: Mapping[str, tuple[str, ...]]
              ) -> dict[str, Any]:
-    person_of = dict(conn.execute(select(sim_bookings.c.booking_id, sim_bookings.c.person_id)))
+    person_of = {r[0]: r[1] for r in conn.execute(
+        select(sim_bookings.c.booking_id, sim_bookings.c.person_id))}
     people = nation.by_id
 
     def truth(booking_id: str) -> Any:

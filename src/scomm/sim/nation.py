@@ -278,7 +278,7 @@ class NationBuilder:
 
     def background(self, fips5s: Sequence[str], count: int) -> None:
         """IDENT identities never booked in the run: what makes the 1:N search a real search."""
-        rng = rng_for(self.seed, STREAM_PEOPLE, -1)
+        rng = rng_for(self.seed, STREAM_PEOPLE, 2**31)
         for _ in range(count):
             fips5 = fips5s[int(rng.integers(len(fips5s)))]
             self._new_person(fips5, match_rate=1.0, level1_share=0.2, booked=False)

@@ -116,6 +116,7 @@ def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
             world.run(datetime.combine(day + timedelta(days=1), dtime(0), tzinfo=UTC))
             progress.advance(task)
             day += timedelta(days=1)
+    world.save_truth()
     codes = {b: t.current_codes for b, t in world.truth.items()}
     with engine.connect() as conn:
         metrics = evaluate(conn, nation, codes)

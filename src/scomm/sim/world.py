@@ -118,6 +118,8 @@ class World:
         self.events_run = 0
         self._seen: set[str] = set()
         self._next_deadline: datetime | None = None
+        self._deadlines_changed = True
+        self.truth_rows: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------ queue
     def at(self, when: datetime, action: Callable[[], None]) -> None:
@@ -138,6 +140,7 @@ class World:
         finished exactly once by the inbox and the outbox relay (invariant 7).
         """
         for _ in range(1000):
+            self._deadlines_changed = True
             try:
                 self.system.bus.handle(command)
                 return
@@ -146,9 +149,17 @@ class World:
         raise RuntimeError(f"{command.message_id}: still crashing after 1000 attempts")
 
     def _fire_deadlines(self, until: datetime) -> None:
+        """Fire the system's deadlines due by ``until``, each at its own instant.
+
+        Deadlines are only created or ended by the system's handlers, so the next due time is
+        re-read only after a command has run.
+        """
         while True:
-            with UnitOfWork(self.system.engine, self.clock) as uow:
-                due = next_due(uow)
+            if self._deadlines_changed:
+                with UnitOfWork(self.system.engine, self.clock) as uow:
+                    self._next_deadline = next_due(uow)
+                self._deadlines_changed = False
+            due = self._next_deadline
             if due is None or due > until:
                 return
             self.clock.advance_to(due)
@@ -216,15 +227,21 @@ class World:
             monitoring=MonitoringFields(race=person.race, ethnicity=person.ethnicity,
                                         language=person.language),
             prints=impression_of(self.nation, person, 100 + self.bookings_made))
-        with self.system.engine.begin() as conn:
-            conn.execute(sim_bookings.insert().values(
-                booking_id=booking_id, person_id=person.person_id, fips5=fips5,
-                booked_at=booked_at,
-                detail={"release_at": truth.release_at.isoformat(),
-                        "convicted_before_release": truth.convicted_before_release}))
+        self.truth_rows.append({
+            "booking_id": booking_id, "person_id": person.person_id, "fips5": fips5,
+            "booked_at": booked_at,
+            "detail": {"release_at": truth.release_at.isoformat(),
+                       "convicted_before_release": truth.convicted_before_release}})
         self.bookings_made += 1
         self.send(SubmitBooking(message_id=mid("SubmitBooking", booking_id),
                                 occurred_at=booked_at, booking=booking))
+
+    def save_truth(self) -> None:
+        """Write the bookings' ground truth (who was really booked) for evaluation."""
+        if self.truth_rows:
+            with self.system.engine.begin() as conn:
+                conn.execute(sim_bookings.insert(), self.truth_rows)
+            self.truth_rows = []
 
     # ------------------------------------------------------------------ reactions
     def listener(self, msg: Message) -> None:
