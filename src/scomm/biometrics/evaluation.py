@@ -219,7 +219,7 @@ def gumbel_quantile(maxima: Sequence[float] | F64, q: float) -> float:
     return mu - beta * math.log(-math.log(q))
 
 
-def _print_search(report: SearchReport, threshold: float) -> None:
+def _print_search(report: SearchReport, thresholds: Sequence[float]) -> None:
     ms = np.array(report.search_ms)
     best = np.array(report.nonmated_best)
     print(f"gallery {report.gallery_size}: {len(report.mate_ranks)} mated, {best.size} non-mated")
@@ -240,10 +240,8 @@ def _print_search(report: SearchReport, threshold: float) -> None:
             f"{np.percentile(best, 99):.3f}  max {best.max():.3f}"
         )
         print(f"  Gumbel 99.9 % quantile {gumbel_quantile(best, 0.999):.3f}")
-    print(
-        f"  at threshold {threshold:.3f}: FPIR {report.fpir(threshold):.4f}  "
-        f"FNIR {report.fnir(threshold):.4f}"
-    )
+    for t in thresholds:
+        print(f"  at threshold {t:.3f}: FPIR {report.fpir(t):.4f}  FNIR {report.fnir(t):.4f}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -283,7 +281,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         gallery, masters = enrol(rng, args.size)
         n_non = args.nonmated if args.what == "calibrate" else min(args.nonmated, 300)
         report = search_trial(gallery, masters, rng, args.mated, n_non, noise)
-        _print_search(report, gallery.threshold)
+        thresholds = [gallery.threshold]
+        if args.what == "calibrate":
+            thresholds.append(round(gumbel_quantile(report.nonmated_best, 0.999), 2))
+        _print_search(report, thresholds)
     return 0
 
 

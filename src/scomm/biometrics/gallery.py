@@ -3,17 +3,17 @@
 Why staged. A full ten-finger comparison costs ~10 × 20 µs, so scoring every identity of a
 10,000-identity gallery on all fingers would take ~1 s on two cores. Instead:
 
-1. **Prefilter** every identity, in a numba ``prange`` loop, on two fingers of the probe (the
-   index fingers when present: they are the most reliably captured and the ones IAFIS and IDENT
-   lean on for two-finger searches), using the matcher's quick mode: the reference contributes
-   the edges of its 16 most central minutiae and the score is the support of the Hough peak
-   (~4 µs per finger instead of ~20).
+1. **Prefilter** every identity, in a numba ``prange`` loop, on two fingers: the first two of
+   :data:`PREFILTER_ORDER` that both the probe and the identity have (the index fingers unless
+   one is missing: they are the most reliably captured, and the ones two-finger searches use).
+   It uses the matcher's quick mode (``matcher.QUICK``): the reference contributes the edges of
+   its 22 most central minutiae, and the score counts the Hough peak's correspondences that
+   agree with the fitted transform, ~4 µs per finger instead of ~20.
 2. **Re-score** the best :data:`RESCORE` identities of the prefilter on all ten fingers with
    the full matcher and fuse (:func:`~scomm.biometrics.matcher.fuse`).
 
-Every identity is scored in stage 1, so the search is exhaustive; stage 2 only decides the
-order among the survivors. A mate is lost only if two non-mates out-rank it on both
-prefilter fingers, which the calibration below did not observe.
+Every identity is scored in stage 1, so the search is exhaustive; stage 2 only orders the
+survivors. A mate is lost only if :data:`RESCORE` non-mates out-rank it in the prefilter.
 
 Storage is one row per identity in arrays grown by doubling (amortised O(1) per ``add``):
 per finger, minutiae padded to 128, each minutia's four nearest neighbours, and the prefilter
@@ -51,6 +51,12 @@ little. For each identity the first two that both the probe and the identity hav
 RESCORE = 20
 """Identities re-scored on ten fingers. Measured at 10,000 identities the mate's prefilter rank
 was 1 in every mated search; 20 leaves a wide margin at negligible cost (~4 ms)."""
+
+IDENTIFY_RESCORE = 5
+"""Identities re-scored when only the best one matters (:meth:`Gallery.identify`, the booking
+searches of the flow). The full ten-finger comparisons dominate a search of a small gallery
+(~1 ms per identity), and the mate ranked first in the prefilter in every calibration search,
+so five keeps a margin at a quarter of the cost."""
 
 DEFAULT_THRESHOLD = 0.85
 """Fused-score threshold for :meth:`Gallery.identify`, calibrated for FPIR ≈ 0.1 % at 10,000
@@ -171,7 +177,7 @@ class Gallery:
         nbrs[row] = 255
         for f, finger in enumerate(tenprint.fingers):
             if finger is not None:
-                _fill_row(self._gal, row, f, np.ascontiguousarray(finger.minutiae))
+                _fill_row(self._gal, row, f, np.array(finger.minutiae))
 
     def remove(self, subject_id: str) -> None:
         """Withdraw ``subject_id`` (the last row moves into its place); unknown ids are an error."""
@@ -188,8 +194,11 @@ class Gallery:
         self._ids.pop()
         self._gal[1][last] = _NO_FINGER
 
-    def search(self, probe: Tenprint, k: int = 5) -> list[Candidate]:
-        """The ``k`` best identities for ``probe``, best first (fused score, then id)."""
+    def search(self, probe: Tenprint, k: int = 5, rescore: int = RESCORE) -> list[Candidate]:
+        """The ``k`` best identities for ``probe``, best first (fused score, then id).
+
+        ``rescore`` identities from the top of the prefilter are scored on ten fingers.
+        """
         if not isinstance(probe, Tenprint):
             raise InvalidInput("probe", f"expected a Tenprint, got {type(probe).__name__}")
         if k < 1:
@@ -204,7 +213,7 @@ class Gallery:
         g = self._gal
         gal = (g[0][:n], g[1][:n], g[2][:n], g[3][:n], g[4][:n])
         pre = _prefilter(stack, order, gal, min(n, 4 * threads))
-        keep = min(n, max(RESCORE, k))
+        keep = min(n, max(rescore, k))
         rows = np.argpartition(-pre, keep - 1)[:keep] if keep < n else np.arange(n)
         scores = _rescore(stack, rows.astype(np.int64), gal, min(keep, threads))
         cands = [
@@ -216,7 +225,7 @@ class Gallery:
 
     def identify(self, probe: Tenprint) -> Candidate | None:
         """The best candidate if its fused score reaches :attr:`threshold`, else ``None``."""
-        best = self.search(probe, k=1)
+        best = self.search(probe, k=1, rescore=IDENTIFY_RESCORE)
         if best and best[0].score >= self.threshold:
             return best[0]
         return None
