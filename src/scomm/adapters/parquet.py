@@ -8,6 +8,7 @@ minimum necessary).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import JSON, Connection, Table, select
 
 from scomm.adapters import tables as t
+from scomm.adapters.audit import AuditWriter
 
 #: table -> columns left out of the snapshot
 SNAPSHOTS: dict[Table, frozenset[str]] = {
@@ -43,8 +45,12 @@ def _cell(value: Any, is_json: bool) -> Any:
     return value
 
 
-def export(conn: Connection, out_dir: Path) -> dict[str, int]:
-    """Write one Parquet file per table; returns rows written per table."""
+def export(conn: Connection, out_dir: Path, actor: str, at: datetime) -> dict[str, int]:
+    """Write one Parquet file per table; returns rows written per table.
+
+    The export reads person records in bulk, so it is audited like any other read: one entry
+    per table with the number of rows that left the store (invariant 8). The caller commits.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
     for table, dropped in SNAPSHOTS.items():
@@ -54,4 +60,8 @@ def export(conn: Connection, out_dir: Path) -> dict[str, int]:
                 for i, c in enumerate(cols)}
         pq.write_table(pa.table(data), out_dir / f"{table.name}.parquet")
         written[table.name] = len(rows)
+    writer = AuditWriter(conn)
+    for name, n in written.items():
+        writer.append(at, actor, "export", name, str(out_dir), {"rows": n})
+    writer.flush()
     return written

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -35,18 +36,21 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def check_ncic_code(v: str) -> str:
+    if not NCIC_CODE.match(v):
+        raise ValueError(f"NCIC offense code must be 4 digits, got {v!r}")
+    return v
+
+
+NcicCode = Annotated[str, AfterValidator(check_ncic_code),
+                     Field(description="4-digit NCIC offense code, e.g. 5404 (DUI)")]
+
+
 class Charge(Frozen):
     """One arrest charge, coded with the FBI's 4-digit NCIC offense code."""
 
-    ncic_code: str = Field(description="4-digit NCIC offense code, e.g. 5404 (DUI)")
+    ncic_code: NcicCode
     literal: str = Field(default="", max_length=120)
-
-    @field_validator("ncic_code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if not NCIC_CODE.match(v):
-            raise ValueError(f"NCIC offense code must be 4 digits, got {v!r}")
-        return v
 
 
 class Biographic(Frozen):

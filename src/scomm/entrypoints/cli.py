@@ -83,7 +83,9 @@ def simulate(
             "detainers_past_limit", "matches_undocumented_at_close",
             "decisions_consistent_with_policy", "removals", "seconds")
     out.print(" ".join(f"{k}={m[k]}" for k in keys), highlight=False)
-    out.print(f"wrote {result.out_dir}/scomm.db statistics.csv report.html metrics.json parquet/")
+    store = "scomm.db " if result.store_url.startswith("sqlite") else ""
+    out.print(f"wrote {result.out_dir}/: {store}statistics.csv report.html metrics.json "
+              f"parquet/ (store: {result.store_url})", highlight=False)
 
 
 def _env_url() -> str | None:

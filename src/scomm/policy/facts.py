@@ -19,18 +19,16 @@ Why this type exists (DESIGN invariants 2 and 3):
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from scomm.domain.booking import Frozen
+from scomm.domain.booking import Frozen, NcicCode
 from scomm.domain.messages import StatusCode
 
 T = TypeVar("T")
 
-_CODE = re.compile(r"^\d{4}$")
 
 PROTECTED_ATTRIBUTES: frozenset[str] = frozenset(
     {
@@ -64,7 +62,7 @@ class Sourced(BaseModel, Generic[T]):
 class ConvictionRecord(Frozen):
     """One conviction from the criminal history (IAFIS or the state repository)."""
 
-    ncic_code: str
+    ncic_code: NcicCode
     convicted_on: date
     sentence_days: int = Field(
         ge=0,
@@ -79,12 +77,6 @@ class ConvictionRecord(Frozen):
         description="loss for fraud/laundering (INA 101(a)(43)(D),(M)); None = unknown",
     )
 
-    @field_validator("ncic_code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if not _CODE.match(v):
-            raise ValueError(f"NCIC offense code must be 4 digits, got {v!r}")
-        return v
 
 
 class DecisionFacts(Frozen):
@@ -92,7 +84,7 @@ class DecisionFacts(Frozen):
 
     status: Sourced[StatusCode]
     convictions: Sourced[tuple[ConvictionRecord, ...]]
-    pending_charges: Sourced[tuple[str, ...]] = Field(
+    pending_charges: Sourced[tuple[NcicCode, ...]] = Field(
         description="NCIC codes of the charges of the current arrest"
     )
     last_entry_on: Sourced[date] | None = None
@@ -115,14 +107,6 @@ class DecisionFacts(Frozen):
     serious_health_condition: Sourced[bool] | None = None
     pregnant_or_nursing: Sourced[bool] | None = None
     cooperating_with_law_enforcement: Sourced[bool] | None = None
-
-    @field_validator("pending_charges")
-    @classmethod
-    def _charges(cls, v: Sourced[tuple[str, ...]]) -> Sourced[tuple[str, ...]]:
-        for i, code in enumerate(v.value):
-            if not _CODE.match(code):
-                raise ValueError(f"pending_charges[{i}] must be a 4-digit NCIC code, got {code!r}")
-        return v
 
     @field_validator("years_present", "age")
     @classmethod

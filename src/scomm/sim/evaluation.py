@@ -27,24 +27,8 @@ from scomm.adapters.tables import (
 )
 from scomm.policy.evaluator import decide
 from scomm.sim.nation import CITIZEN_STATUSES, Nation
-from scomm.sim.true_facts import true_facts
+from scomm.sim.true_facts import TRUE_STATUS, true_facts
 from scomm.sim.truth import sim_bookings
-
-#: How the LESC's status vocabulary maps onto the simulator's true statuses.
-TRUE_TO_LESC = {
-    "citizen_by_birth": "citizen",
-    "usc_adoptive_parent": "citizen",
-    "usc_trusted_traveler": "citizen",
-    "naturalized_citizen": "naturalized_citizen",
-    "lpr": "lpr",
-    "lpr_removable_conviction": "lpr_removable_conviction",
-    "lawful_nonimmigrant": "lawful_nonimmigrant",
-    "overstay": "overstay",
-    "entered_without_inspection": "entered_without_inspection",
-    "ewi_never_encountered": "entered_without_inspection",
-    "removed_reentered": "removed_reentered",
-    "fugitive": "fugitive",
-}
 
 
 def _count(conn: Connection, stmt: Any) -> int:
@@ -104,7 +88,7 @@ def evaluate(conn: Connection, nation: Nation, booking_codes: Mapping[str, tuple
     determined = Counter[str]()
     for booking_id, status in conn.execute(select(cases.c.booking_id, cases.c.status)):
         p = truth(booking_id)
-        determined["correct" if TRUE_TO_LESC[p.status] == status else "wrong"] += 1
+        determined["correct" if TRUE_STATUS[p.status] == status else "wrong"] += 1
     m["status_determinations"] = sum(determined.values())
     m["status_determinations_wrong"] = determined["wrong"]
 

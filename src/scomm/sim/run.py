@@ -44,6 +44,7 @@ class RunResult:
     statistics: list[statistics.CountyStats]
     comparison: list[dict[str, Any]]
     seconds: float
+    store_url: str
 
 
 def _progress(console: Console, quiet: bool) -> Progress:
@@ -119,10 +120,11 @@ def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
     world.save_truth()
     codes = {b: t.current_codes for b, t in world.truth.items()}
     with engine.connect() as conn:
+        parquet.export(conn, out_dir / "parquet", actor="job:simulate", at=clock.now())
+        conn.commit()
         metrics = evaluate(conn, nation, codes)
         stats = statistics.county_table(conn, [j.fips5 for j in selected])
         comparison = _comparison(conn, scenario, selected)
-        parquet.export(conn, out_dir / "parquet")
         seconds = time.perf_counter() - started
         metrics["seconds"] = round(seconds, 1)
         metrics["bookings_per_second"] = round(metrics["bookings"] / seconds, 1)
@@ -132,7 +134,8 @@ def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n")
     engine.dispose()
     return RunResult(out_dir=out_dir, metrics=metrics, statistics=stats,
-                     comparison=comparison, seconds=seconds)
+                     comparison=comparison, seconds=seconds,
+                     store_url=engine.url.render_as_string(hide_password=True))
 
 
 def write_statistics(path: Path, rows: list[statistics.CountyStats]) -> None:
