@@ -23,6 +23,10 @@ from scomm.domain.errors import InvalidInput
 SCENARIOS = Path(__file__).parent / "scenarios"
 
 
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A probability or a share of cases, between 0 and 1."""
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -58,25 +62,28 @@ class Where(Strict):
         return not scoped or fips5 in self.counties or state in self.states or aor in self.aors
 
 
-class HoldPastLimit(Where):
+class RatedBehaviour(Where):
+    """Something the world does in a share of the cases it could."""
+
+    rate: Share
+
+
+class HoldPastLimit(RatedBehaviour):
     """Jails that keep people past the detainer's 48-hour limit when ICE is late."""
 
     kind: Literal["hold_past_limit"]
-    rate: float = Field(ge=0.0, le=1.0)
 
 
-class UndocumentedMatches(Where):
+class UndocumentedMatches(RatedBehaviour):
     """Officers who leave a share of matches without an encounter or disposition."""
 
     kind: Literal["undocumented_matches"]
-    rate: float = Field(ge=0.0, le=1.0)
 
 
-class OfficerDeviation(Where):
+class OfficerDeviation(RatedBehaviour):
     """Officers who act against the policy's recommendation at a rate (with a stated reason)."""
 
     kind: Literal["officer_deviation"]
-    rate: float = Field(ge=0.0, le=1.0)
 
 
 class ParticipationElection(Strict):
@@ -104,16 +111,14 @@ Behaviour = Annotated[
 class Officers(Strict):
     """Baseline officer conduct, anchored on OIG-12-64's FY2011 sample (766 cases)."""
 
-    omit_documentation: float = Field(
-        default=0.056, ge=0.0, le=1.0,
-        description="43 of 766 FY2011 cases lacked records (OIG-12-64)")
-    omit_documentation_after_nov_2011: float = Field(
-        default=0.01, ge=0.0, le=1.0,
-        description="after ICE's July and November 2011 documentation instructions")
-    deviate_from_policy: float = Field(
-        default=0.034, ge=0.0, le=1.0,
+    omit_documentation: Share = Field(
+        default=0.056, description="43 of 766 FY2011 cases lacked records (OIG-12-64)")
+    omit_documentation_after_nov_2011: Share = Field(
+        default=0.01, description="after ICE's July and November 2011 documentation instructions")
+    deviate_from_policy: Share = Field(
+        default=0.034,
         description="25 of 723 assessable cases were not consistent with policy (OIG-12-64)")
-    late_decision: float = Field(default=0.03, ge=0.0, le=1.0)
+    late_decision: Share = 0.03
 
 
 class Nation(Strict):

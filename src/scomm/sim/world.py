@@ -58,7 +58,13 @@ from scomm.sim.nation import (
     pick,
     rng_for,
 )
-from scomm.sim.scenario import HoldPastLimit, OfficerDeviation, Scenario, UndocumentedMatches
+from scomm.sim.scenario import (
+    HoldPastLimit,
+    OfficerDeviation,
+    RatedBehaviour,
+    Scenario,
+    UndocumentedMatches,
+)
 from scomm.sim.seed import impression_of
 from scomm.sim.truth import sim_bookings
 
@@ -255,7 +261,7 @@ class World:
         elif isinstance(msg, DetainerAssumed):
             self._court(msg)
 
-    def _behaviour_rate(self, kind: type[Any], fips5: str, on: date) -> float:
+    def _behaviour_rate(self, kind: type[RatedBehaviour], fips5: str, on: date) -> float:
         j = self.j[fips5]
         rate = 0.0
         for b in self.s.behaviours:
