@@ -62,3 +62,13 @@ def test_rolled_back_work_leaves_nothing(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(select(outbox)).all() == []
     assert ran == []
+
+
+def test_migrations_match_the_table_definitions(engine: Engine) -> None:
+    """A schema change without a migration fails here, not on a user's database."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diffs == []

@@ -28,7 +28,9 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(booking_app, name="booking")
 app.add_typer(scenario_app, name="scenario")
 
-out = Console()
+TABLE_WIDTH = 150
+# Piped to a file or another program, print the statistics table in full rather than at 80 columns.
+out = Console() if sys.stdout.isatty() else Console(width=TABLE_WIDTH)
 err = Console(stderr=True)
 
 DbOption = Annotated[str | None, typer.Option(
