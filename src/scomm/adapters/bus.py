@@ -98,11 +98,6 @@ class InProcessBus:
         self.run_until_idle()
         return applied
 
-    def pending(self) -> int:
-        with self.engine.connect() as conn:
-            return len(conn.execute(select(outbox.c.seq).where(outbox.c.published_at.is_(None))
-                                    .limit(self.batch)).all())
-
     def run_until_idle(self) -> int:
         """Relay outbox rows in commit order until none is left; returns how many were relayed."""
         relayed = 0

@@ -19,7 +19,6 @@ from scomm.adapters.tables import (
     cases,
     criminal_searches,
     custody,
-    immigration_searches,
     jurisdictions,
 )
 
@@ -104,8 +103,3 @@ def totals(rows: Sequence[CountyStats]) -> dict[str, int]:
 def as_rows(rows: Sequence[CountyStats]) -> list[dict[str, object]]:
     return [asdict(r) for r in rows]
 
-
-def unmatched_submissions(conn: Connection) -> int:
-    """Submissions whose IDENT search found nothing (the IDR "no match" count)."""
-    return int(conn.execute(select(func.count()).select_from(immigration_searches).where(
-        immigration_searches.c.matched.is_(False))).scalar_one())

@@ -38,7 +38,7 @@ import csv
 import functools
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from importlib import resources
@@ -290,18 +290,29 @@ class _Loaded:
     timezone_exceptions: int
 
 
+def _county_rows(name: str, keep: Callable[[dict[str, str]], bool] = lambda r: True
+                 ) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """Each kept row of a county file with its location and FIPS code; a repeat is an error."""
+    seen: set[str] = set()
+    for line, row in enumerate(_read_csv(name), start=2):
+        if not keep(row):
+            continue
+        where = f"{name} line {line}"
+        fips = _fips5(row["fips5"], where)
+        if fips in seen:
+            raise JurisdictionDataError(f"{where}: duplicate fips5 {fips}")
+        seen.add(fips)
+        yield where, fips, row
+
+
 @functools.cache
 def _load() -> _Loaded:
     census_name = _DATA_FILES["census"]
     counties: dict[str, tuple[str, str]] = {}  # fips5 -> (state_abbr, county_name)
-    for line, row in enumerate(_read_csv(census_name), start=2):
-        if row["in_50_states_dc"] != "True":
-            continue
-        fips = _fips5(row["fips5"], f"{census_name} line {line}")
-        if fips in counties:
-            raise JurisdictionDataError(f"{census_name} line {line}: duplicate fips5 {fips}")
+    for where, fips, row in _county_rows(census_name,
+                                         keep=lambda r: r["in_50_states_dc"] == "True"):
         if row["state_abbr"] not in STATE_NAMES:
-            raise JurisdictionDataError(f"{census_name} line {line}: unknown state")
+            raise JurisdictionDataError(f"{where}: unknown state")
         counties[fips] = (row["state_abbr"], row["county_name"])
     if len(counties) != EXPECTED_COUNTY_COUNT:
         raise JurisdictionDataError(
@@ -311,22 +322,14 @@ def _load() -> _Loaded:
 
     activation_name = _DATA_FILES["activation"]
     activation: dict[str, tuple[date, DatePrecision]] = {}
-    for line, row in enumerate(_read_csv(activation_name), start=2):
-        where = f"{activation_name} line {line}"
-        fips = _fips5(row["fips5"], where)
-        if fips in activation:
-            raise JurisdictionDataError(f"{where}: duplicate fips5 {fips}")
+    for where, fips, row in _county_rows(activation_name):
         activation[fips] = _activation(row, where)
     if set(activation) != set(counties):
         raise JurisdictionDataError(f"{activation_name}: counties differ from the Census list")
 
     ice_name_file = _DATA_FILES["ice"]
     ice_rows: dict[str, dict[str, str]] = {}
-    for line, row in enumerate(_read_csv(ice_name_file), start=2):
-        where = f"{ice_name_file} line {line}"
-        fips = _fips5(row["fips5"], where)
-        if fips in ice_rows:
-            raise JurisdictionDataError(f"{where}: duplicate fips5 {fips}")
+    for where, fips, row in _county_rows(ice_name_file):
         if fips not in counties:
             raise JurisdictionDataError(f"{where}: fips5 {fips} is not a county of 50 states + DC")
         if row["state"] != STATE_NAMES[counties[fips][0]]:

@@ -12,7 +12,7 @@ naturalised citizen whose Central Index entry still says permanent resident.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -76,10 +76,6 @@ class Person:
     ident_id: str | None = None
     fbi_number: str | None = None
     booked: bool = True
-
-    @property
-    def is_citizen(self) -> bool:
-        return self.status in CITIZEN_STATUSES
 
 
 def pick(rng: np.random.Generator, weights: Mapping[Any, float]) -> Any:
@@ -366,8 +362,3 @@ def history_for(person: Person, params: Mapping[str, Any]) -> list[dict[str, Any
 def expected_bookings(rates: CountyRates, days: int, scale: float) -> float:
     return rates.bookings_per_day * days * scale
 
-
-def iter_pool(nation: Nation, fips5s: Iterable[str]) -> Iterable[Person]:
-    for f in fips5s:
-        for i in nation.pools.get(f, []):
-            yield nation.people[i]
