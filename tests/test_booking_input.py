@@ -115,3 +115,33 @@ def test_cli_refuses_unreadable_json(store: RunResult, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["booking", "submit", str(path), "--db",
                                       db.default_url(store.out_dir)])
     assert result.exit_code == 2 and "not a readable JSON file" in result.output
+
+
+def test_cli_accepts_an_ansi_nist_car_file(store: RunResult, tmp_path: Path) -> None:
+    from scomm.formats.ansi_nist import booking_to_car
+
+    url = db.default_url(store.out_dir)
+    data = good()
+    data["booking_id"] = "35013-20110801-9002"
+    path = tmp_path / "booking.eft"
+    path.write_bytes(booking_to_car(parse_booking(data)))
+    before = _counts(url)
+    result = CliRunner().invoke(app, ["booking", "submit", str(path), "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "35013-20110801-9002" in result.output
+    assert _counts(url)["bookings"] == before["bookings"] + 1
+
+
+def test_cli_refuses_a_truncated_car_file(store: RunResult, tmp_path: Path) -> None:
+    from scomm.formats.ansi_nist import booking_to_car
+
+    url = db.default_url(store.out_dir)
+    data = good()
+    data["booking_id"] = "35013-20110801-9003"
+    path = tmp_path / "booking.an2"
+    path.write_bytes(booking_to_car(parse_booking(data))[:-10])
+    before = _counts(url)
+    result = CliRunner().invoke(app, ["booking", "submit", str(path), "--db", url])
+    assert result.exit_code == 2, result.output
+    assert "runs past the end" in result.output
+    assert _counts(url) == before

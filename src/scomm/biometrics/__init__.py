@@ -14,6 +14,10 @@ where the template-space model below costs microseconds (reference/biometrics.md
 - ``gallery``: exhaustive, staged in-memory 1:N search and the calibrated decision threshold.
 - ``evaluation``: the measurements behind the calibrated constants (EER, FPIR / FNIR, speed),
   runnable as ``python -m scomm.biometrics.evaluation``.
+- ``render``: images for the subset of bookings that carries them: master fingers rendered by
+  SFinGe-style ridge growth with the master's minutiae as phase singularities (~0.2 s each),
+  booking impressions under the same noise model, and WSQ; ``python -m
+  scomm.biometrics.render OUT.png`` writes a contact sheet and prints the measurements.
 
 Nothing here imports numba at package import time, so importing the template codec stays cheap
 for code (formats, agencies) that only moves prints around.

@@ -187,7 +187,8 @@ def stats(db: DbOption = None) -> None:
 
 @booking_app.command("submit")
 def booking_submit(path: Path, db: DbOption = None) -> None:
-    """Submit a booking (JSON) to a store and run it through the flow."""
+    """Submit a booking (JSON, or an ANSI/NIST-ITL EBTS CAR file such as a livescan's .eft or
+    .an2) to a store and run it through the flow. The format is told by the file's first bytes."""
     from datetime import UTC, datetime
 
     from scomm.adapters.clock import ManualClock
@@ -196,13 +197,21 @@ def booking_submit(path: Path, db: DbOption = None) -> None:
     from scomm.domain.booking import parse_booking
     from scomm.domain.errors import InvalidInput
     from scomm.domain.messages import SubmitBooking, mid
+    from scomm.formats.ansi_nist import car_to_booking, looks_like_ansi_nist
 
     try:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InvalidInput(str(path), f"not a readable JSON file: {exc}") from None
-        booking = parse_booking(data)
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(str(path), f"not a readable file: {exc}") from None
+        if looks_like_ansi_nist(raw):
+            booking = car_to_booking(raw).booking
+        else:
+            try:
+                data = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise InvalidInput(str(path), f"not a readable JSON file: {exc}") from None
+            booking = parse_booking(data)
         engine = make_engine(_url(db))
         clock = ManualClock(max(booking.booked_at, datetime.now(UTC)))
         system = bootstrap(engine, clock)
