@@ -1,7 +1,7 @@
 """The measurements behind the engine's calibrated constants, runnable from the command line.
 
-``python -m scomm.biometrics.evaluation speed | eer | tenprint | search | calibrate [--poor]
-[--matcher hough | mcc | both]``
+``python -m scomm.biometrics.evaluation speed | eer | tenprint [--poor] [--matcher hough | mcc |
+both]``; the 1:N figures come from ``bench/biometrics.py``.
 
 Protocols follow the usual biometric conventions so the numbers compare with the literature:
 
@@ -24,14 +24,13 @@ import math
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numba
 import numpy as np
 import numpy.typing as npt
 
 from scomm.biometrics import matcher, mcc
-from scomm.biometrics.gallery import Gallery
 from scomm.biometrics.matcher import (
     MAX_REF_EDGES,
     QUICK,
@@ -45,7 +44,6 @@ from scomm.biometrics.matcher import (
 )
 from scomm.biometrics.synthetic import (
     ImpressionNoise,
-    MasterTenprint,
     impress,
     make_master_tenprint,
     make_population,
@@ -342,111 +340,9 @@ def bulk_generation_speed(workers: int, n: int = 20_000, repeats: int = 3) -> fl
     return float(np.median(times))
 
 
-@dataclass
-class SearchReport:
-    """Outcome of a 1:N trial. Ranks are 1-based; 0 means the mate was not on the list."""
-
-    gallery_size: int
-    mate_ranks: list[int] = field(default_factory=list)
-    mate_scores: list[float] = field(default_factory=list)
-    nonmated_best: list[float] = field(default_factory=list)
-    search_ms: list[float] = field(default_factory=list)
-
-    def rank1(self) -> float:
-        return float(np.mean(np.array(self.mate_ranks) == 1))
-
-    def fpir(self, threshold: float) -> float:
-        return float(np.mean(np.array(self.nonmated_best) >= threshold))
-
-    def fnir(self, threshold: float) -> float:
-        """Mated searches whose mate is not first with a score at or above ``threshold``."""
-        ok = (np.array(self.mate_ranks) == 1) & (np.array(self.mate_scores) >= threshold)
-        return float(1.0 - np.mean(ok))
-
-
-def enrol(rng: np.random.Generator, size: int) -> tuple[Gallery, list[MasterTenprint]]:
-    """A gallery of ``size`` synthetic identities ``P0000000``..., one default impression each."""
-    gallery = Gallery()
-    masters = []
-    for i in range(size):
-        m = make_master_tenprint(rng)
-        masters.append(m)
-        gallery.add(f"P{i:07d}", impress(m, rng))
-    return gallery, masters
-
-
-def search_trial(
-    gallery: Gallery,
-    masters: list[MasterTenprint],
-    rng: np.random.Generator,
-    n_mated: int,
-    n_nonmated: int,
-    noise: ImpressionNoise = DEFAULT_NOISE,
-) -> SearchReport:
-    """Run mated searches for the first ``n_mated`` identities and non-mated searches with
-    fresh people, recording the mate's rank and score and each non-mated search's best score."""
-    report = SearchReport(len(gallery))
-    gallery.search(impress(masters[0], rng, noise))
-    for i in range(n_mated):
-        probe = impress(masters[i], rng, noise)
-        start = time.perf_counter()
-        cands = gallery.search(probe, k=10)
-        report.search_ms.append((time.perf_counter() - start) * 1e3)
-        ids = [c.subject_id for c in cands]
-        mate = f"P{i:07d}"
-        rank = ids.index(mate) + 1 if mate in ids else 0
-        report.mate_ranks.append(rank)
-        report.mate_scores.append(cands[rank - 1].score if rank else 0.0)
-    for _ in range(n_nonmated):
-        probe = impress(make_master_tenprint(rng), rng, noise)
-        start = time.perf_counter()
-        cands = gallery.search(probe, k=1)
-        report.search_ms.append((time.perf_counter() - start) * 1e3)
-        report.nonmated_best.append(cands[0].score if cands else 0.0)
-    return report
-
-
-def gumbel_quantile(maxima: Sequence[float] | F64, q: float) -> float:
-    """The ``q`` quantile of a Gumbel law fitted to ``maxima`` by the method of moments.
-
-    The best non-mated score of a search is the maximum of N roughly independent impostor
-    scores, so for large N it follows a Gumbel law; fitting one lets a few thousand searches
-    estimate the 99.9 % quantile, which a raw empirical quantile would pin on 3 observations.
-    """
-    x = np.asarray(maxima, dtype=np.float64)
-    beta = float(np.std(x, ddof=1)) * math.sqrt(6.0) / math.pi
-    mu = float(np.mean(x)) - 0.5772156649 * beta
-    return mu - beta * math.log(-math.log(q))
-
-
-def _print_search(report: SearchReport, thresholds: Sequence[float]) -> None:
-    ms = np.array(report.search_ms)
-    best = np.array(report.nonmated_best)
-    print(f"gallery {report.gallery_size}: {len(report.mate_ranks)} mated, {best.size} non-mated")
-    print(
-        f"  search ms: mean {ms.mean():.1f}  median {np.median(ms):.1f}  p95 "
-        f"{np.percentile(ms, 95):.1f}"
-    )
-    print(
-        f"  rank-1 {report.rank1():.4f}; mate ranks > 1: {[r for r in report.mate_ranks if r != 1]}"
-    )
-    print(
-        f"  mated fused score: min {min(report.mate_scores):.3f}  "
-        f"median {np.median(report.mate_scores):.3f}"
-    )
-    if best.size:
-        print(
-            f"  non-mated best: median {np.median(best):.3f}  p99 "
-            f"{np.percentile(best, 99):.3f}  max {best.max():.3f}"
-        )
-        print(f"  Gumbel 99.9 % quantile {gumbel_quantile(best, 0.999):.3f}")
-    for t in thresholds:
-        print(f"  at threshold {t:.3f}: FPIR {report.fpir(t):.4f}  FNIR {report.fnir(t):.4f}")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scomm.biometrics.evaluation")
-    parser.add_argument("what", choices=["speed", "eer", "tenprint", "search", "calibrate"])
+    parser.add_argument("what", choices=["speed", "eer", "tenprint"])
     parser.add_argument(
         "--matcher",
         choices=["hough", "mcc", "both"],
@@ -484,16 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"finger_score (1:1, preparing both sides): {one:.0f} µs")
         if args.matcher == "both":
             _print_mcc_speed(rng)
-    elif args.what in ("eer", "tenprint"):
-        _print_accuracy(args.what, matchers, args, noise)
     else:
-        gallery, masters = enrol(rng, args.size)
-        n_non = args.nonmated if args.what == "calibrate" else min(args.nonmated, 300)
-        report = search_trial(gallery, masters, rng, args.mated, n_non, noise)
-        thresholds = [gallery.threshold]
-        if args.what == "calibrate":
-            thresholds.append(round(gumbel_quantile(report.nonmated_best, 0.999), 2))
-        _print_search(report, thresholds)
+        _print_accuracy(args.what, matchers, args, noise)
     return 0
 
 

@@ -1,239 +1,283 @@
-"""Exhaustive in-memory 1:N tenprint search over packed arrays.
+"""1:N tenprint identification: a binary-code prefilter, MCC verification, calibrated decision.
 
-Why staged. A full ten-finger comparison costs ~10 × 20 µs, so scoring every identity of a
-10,000-identity gallery on all fingers would take ~1 s on two cores. Instead:
+Why two stages. Verifying a candidate with MCC costs ~4 ms of CPU (ten fingers, its cylinders
+built on the fly), so verifying a million identities would take over an hour per search; the
+scan floor of a million 320-byte codes is ~11 ms (reference/biometrics.md §5.2). So a search
 
-1. **Prefilter** every identity, in a numba ``prange`` loop, on two fingers: the first two of
-   :data:`PREFILTER_ORDER` that both the probe and the identity have (the index fingers unless
-   one is missing: they are the most reliably captured, and the ones two-finger searches use).
-   It uses the matcher's quick mode (``matcher.QUICK``): the reference contributes the edges of
-   its 22 most central minutiae, and the score counts the Hough peak's correspondences that
-   agree with the fitted transform, ~4 µs per finger instead of ~20.
-2. **Re-score** the best :data:`RESCORE` identities of the prefilter on all ten fingers with
-   the full matcher and fuse (:func:`~scomm.biometrics.matcher.fuse`).
+1. **encodes** the probe's ten fingers into fixed-length binary codes
+   (:mod:`~scomm.biometrics.encoder`) and scans every enrolled identity's concatenated code
+   with faiss's exact Hamming index: the summed Hamming distance over ten fingers *is* a
+   ten-finger score fusion, at memory-bandwidth speed. Several probes share one scan
+   (:meth:`Gallery.search_many`), which divides the memory traffic by their number;
+2. **verifies** only the :data:`VERIFY` nearest identities with MCC on every finger both sides
+   have, reading their minutiae from the memory-mapped store (:mod:`~scomm.biometrics.records`),
+   and fuses the finger scores by their sum (:func:`~scomm.biometrics.matcher.fuse` says why);
+3. **decides** against a threshold derived from the FPIR the operator accepts and the gallery's
+   size (:mod:`~scomm.biometrics.calibration`), and returns an ABIS-style candidate list.
 
-Every identity is scored in stage 1, so the search is exhaustive; stage 2 only orders the
-survivors. A mate is lost only if :data:`RESCORE` non-mates out-rank it in the prefilter.
+Exhaustive verification never runs: stage 2 sees at most :data:`VERIFY` identities whatever
+the gallery's size. A mate is lost only if the prefilter ranks :data:`VERIFY` non-mates above
+it; the benchmark measures that miss rate separately (``bench/biometrics.py``).
 
-Storage is one row per identity in arrays grown by doubling (amortised O(1) per ``add``):
-per finger, minutiae padded to 128, each minutia's four nearest neighbours, and the prefilter
-edges: ~19 KB per identity, 190 MB for 10,000. The full reference edges for stage 2 are rebuilt
-from the stored neighbour lists (~1 µs per finger) rather than stored (~25 KB per identity).
+Memory. Resident per identity: its code (320 B) in the faiss index with an 8-byte id, its
+38-byte row and its subject id; the minutiae (~2.6 KB) stay on disk until verification reads
+them. Enrolment and withdrawal touch one identity (the index shifts its codes on a withdrawal,
+~30 ms at a million); nothing is rebuilt. Start-up reads the codes into the index and maps the
+minutiae; :attr:`Gallery.startup_seconds` records how long it took.
 """
 
 from __future__ import annotations
 
-import math
+import shutil
+import tempfile
+import time
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
 
-import numba
+import faiss
 import numpy as np
+import numpy.typing as npt
 
-from scomm.biometrics.matcher import (
-    MAX_QUICK_EDGES,
-    REF_NEIGHBOURS,
-    GalleryArrays,
-    Probe,
-    Stacked,
-    _fill_row,
-    _prefilter,
-    _probe_index,
-    _rescore,
-    fuse,
-)
-from scomm.biometrics.template import FINGER_POSITIONS, MAX_MINUTIAE, Tenprint
+from scomm.biometrics import encoder, mcc
+from scomm.biometrics.calibration import DEFAULT_FPIR, Calibration
+from scomm.biometrics.records import TemplateStore
+from scomm.biometrics.template import FINGER_POSITIONS, Packed, Tenprint, check_packed
 from scomm.domain.errors import InvalidInput
 
-PREFILTER_ORDER = (2, 7, 1, 6, 3, 8, 4, 9, 5, 10)
-"""Finger positions the prefilter prefers, best first: index fingers, then thumbs, middle, ring,
-little. For each identity the first two that both the probe and the identity have are used."""
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
 
-RESCORE = 20
-"""Identities re-scored on ten fingers. At 10,000 identities the mate's prefilter rank was 1 in
-all 400 default-noise searches measured (its margin over the best non-mate: 13 correspondences
-or more in 99 % of them); under ``ImpressionNoise.poor()`` it exceeded 1 in 4 of 300 and 20 in
-one (rank 22). Re-scoring costs ~1 ms per 10 identities, so 20 is a cheap safety margin."""
+VERIFY = 20
+"""Identities verified per search: the prefilter's nearest. See ``docs/benchmarks.md`` for the
+mate's prefilter rank at 100K and 1M identities, which this has to cover."""
 
-IDENTIFY_RESCORE = 5
-"""Identities re-scored when only the best one matters (:meth:`Gallery.identify`, the booking
-searches of the flow). The ten-finger comparisons dominate a search of a small gallery (~0.35
-ms of CPU per identity), and with default captures the mate ranked first in the prefilter in
-every calibration search, so five keeps a margin at a quarter of the cost. Under
-``ImpressionNoise.poor()`` 1 mate in 300 ranked below 5th in the prefilter and was missed.
-Fewer re-scored identities can only lower the best non-mated score, so FPIR stays within the
-calibration of :data:`DEFAULT_THRESHOLD`."""
+IDENTITY_CODE_BYTES = FINGER_POSITIONS * encoder.CODE_BYTES
 
-DEFAULT_THRESHOLD = 0.68
-"""Fused-score threshold for :meth:`Gallery.identify`, calibrated for FPIR ≈ 0.1 % at 10,000
-identities with the default impression noise.
-
-How: ``python -m scomm.biometrics.evaluation calibrate`` (seed 2024) enrolled 10,000 synthetic
-identities and ran 3,000 non-mated searches with people never enrolled. The best fused score of
-a search is the largest of 10,000 impostor scores, so it follows an extreme-value law; a Gumbel
-fit (method of moments) to those 3,000 maxima puts its 99.9 % quantile, the FPIR = 0.1 % point,
-at 0.675, rounded to 0.68. Observed: median best non-mated score 0.42, 99th percentile 0.56,
-largest 0.72; 2 of 3,000 searches (0.07 %) reached 0.68.
-
-FNIR at this threshold: 500 mated searches (default noise) all ranked the mate first, with fused
-scores of at least 3.79 (median 5.11), so FNIR was 0 of 500 (< 0.6 % at 95 % confidence); the
-gap to the non-mates is wide enough that the threshold could move by a factor of five without
-changing that. Under ``ImpressionNoise.poor()`` see ``evaluation`` (``search --poor``).
-"""
-
-_NO_FINGER = -1
-_INITIAL_CAPACITY = 64
+ENGINE = f"{encoder.VERSION}/mcc16b-lssr/verify{VERIFY}"
+"""What a calibration belongs to: the impostor scores depend on all three parts."""
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One identity on a candidate list: its fused score and the ten finger scores behind it."""
+    """One identity on a candidate list, as an ABIS reports it: rank (1 = best), subject id,
+    fused score, the ten per-finger scores behind it (0 where either side lacks the finger) and
+    the prefilter's Hamming distance that put it on the list."""
 
+    rank: int
     subject_id: str
     score: float
     finger_scores: tuple[float, ...]
+    prefilter_distance: int
 
 
-# --- gallery --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CandidateList:
+    """The answer to one search: verified candidates best first, and the decision.
 
+    ``threshold`` is the fused score a hit needs (from the target FPIR at this gallery size);
+    ``fpir`` the calibration's estimate of the rate at which non-mated searches reach it.
+    """
 
-def _prepare(t: Tenprint) -> Stacked:
-    """Prepare every finger of ``t`` for the probe role (a missing one as an empty probe)."""
-    empty = np.zeros((0, 4), dtype=np.int16)
-    parts: list[Probe] = []
-    for f in t.fingers:
-        m = empty if f is None else np.array(f.minutiae)
-        parts.append((m, *_probe_index(m, m.shape[0])))
-    off = np.zeros((len(parts) + 1, 7), dtype=np.int64)
-    for i, p in enumerate(parts):
-        off[i + 1] = off[i] + [a.shape[0] for a in p]
-    return (
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]),
-        np.concatenate([p[3] for p in parts]),
-        np.concatenate([p[4] for p in parts]),
-        np.concatenate([p[5] for p in parts]),
-        np.concatenate([p[6] for p in parts]),
-        off,
-    )
+    candidates: tuple[Candidate, ...]
+    threshold: float
+    fpir: float
+    gallery_size: int
 
-
-def _arrays(capacity: int) -> GalleryArrays:
-    return (
-        np.zeros((capacity, FINGER_POSITIONS, MAX_MINUTIAE + 1, 4), dtype=np.int16),
-        np.full((capacity, FINGER_POSITIONS), _NO_FINGER, dtype=np.int16),
-        np.zeros((capacity, FINGER_POSITIONS, MAX_QUICK_EDGES, 6), dtype=np.uint8),
-        np.zeros((capacity, FINGER_POSITIONS), dtype=np.int16),
-        np.full(
-            (capacity, FINGER_POSITIONS, MAX_MINUTIAE + 1, REF_NEIGHBOURS), 255, dtype=np.uint8
-        ),
-    )
-
-
-def _grow(old: GalleryArrays, n: int, capacity: int) -> GalleryArrays:
-    new = _arrays(capacity)
-    new[0][:n] = old[0][:n]
-    new[1][:n] = old[1][:n]
-    new[2][:n] = old[2][:n]
-    new[3][:n] = old[3][:n]
-    new[4][:n] = old[4][:n]
-    return new
+    @property
+    def hit(self) -> Candidate | None:
+        """The best candidate when it reaches the threshold (a "lights-out" identification)."""
+        if self.candidates and self.candidates[0].score >= self.threshold:
+            return self.candidates[0]
+        return None
 
 
 class Gallery:
     """An enrolled population searchable 1:N by tenprint (see the module docstring).
 
-    ``threshold`` is the fused score :meth:`identify` requires; ``None`` takes
-    :data:`DEFAULT_THRESHOLD`. Not thread-safe.
+    Open one with :meth:`create`, :meth:`open` or :meth:`temporary`. The decision threshold is
+    ``threshold`` when given, else the calibration's for ``fpir`` at the current size.
+    Not thread-safe: one writer, and searches from the thread that owns it.
     """
 
-    def __init__(self, threshold: float | None = None) -> None:
-        self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
-        if not math.isfinite(self.threshold) or self.threshold < 0:
+    def __init__(
+        self,
+        store: TemplateStore,
+        *,
+        fpir: float = DEFAULT_FPIR,
+        threshold: float | None = None,
+        calibration: Calibration | None = None,
+    ) -> None:
+        started = time.perf_counter()
+        self.calibration = calibration or Calibration.load()
+        self.fpir = fpir
+        self.calibration.threshold(fpir, 1)
+        if threshold is not None and not (np.isfinite(threshold) and threshold >= 0):
             raise InvalidInput("threshold", f"must be a finite number ≥ 0, got {threshold!r}")
-        self._ids: list[str] = []
+        self.fixed_threshold = threshold
+        self._store = store
+        self._index = faiss.IndexBinaryIDMap(faiss.IndexBinaryFlat(IDENTITY_CODE_BYTES * 8))
         self._rows: dict[str, int] = {}
-        self._gal = _arrays(_INITIAL_CAPACITY)
+        for rows, codes in store.codes():
+            if rows.shape[0]:
+                self._index.add_with_ids(codes, rows)
+        for row in np.flatnonzero(store.alive):
+            self._rows[store.ids[row]] = int(row)
+        self.startup_seconds = time.perf_counter() - started
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, **options: float | Calibration | None) -> Gallery:
+        """A new empty gallery stored in directory ``path``."""
+        store = TemplateStore.create(path, IDENTITY_CODE_BYTES, encoder.VERSION)
+        return cls(store, **options)  # type: ignore[arg-type]
+
+    @classmethod
+    def open(cls, path: Path, **options: float | Calibration | None) -> Gallery:
+        """The gallery stored in ``path``, as it was last flushed."""
+        store = TemplateStore.open(path, encoder.VERSION)
+        return cls(store, **options)  # type: ignore[arg-type]
+
+    @classmethod
+    def temporary(cls, **options: float | Calibration | None) -> Gallery:
+        """A gallery in a fresh temporary directory, removed when the gallery is closed or
+        collected: for tests and for runs that rebuild their galleries from the database."""
+        path = Path(tempfile.mkdtemp(prefix="scomm-gallery-"))
+        gallery = cls.create(path / "gallery", **options)
+        weakref.finalize(gallery, shutil.rmtree, path, True)
+        return gallery
 
     @property
-    def capacity(self) -> int:
-        return int(self._gal[0].shape[0])
+    def path(self) -> Path:
+        return self._store.path
+
+    def flush(self) -> None:
+        """Push appended enrolments to the files, so :meth:`open` sees them."""
+        self._store.flush()
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Gallery:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- enrolment -------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._rows)
 
     def __contains__(self, subject_id: object) -> bool:
         return subject_id in self._rows
 
-    def add(self, subject_id: str, tenprint: Tenprint) -> None:
+    def subject_ids(self) -> list[str]:
+        return list(self._rows)
+
+    def enrol(self, subject_id: str, tenprint: Tenprint) -> None:
         """Enrol ``tenprint`` under ``subject_id``, replacing what that id held before."""
-        if not isinstance(subject_id, str) or not subject_id:
-            raise InvalidInput("subject_id", f"must be a non-empty string, got {subject_id!r}")
         if not isinstance(tenprint, Tenprint):
             raise InvalidInput("tenprint", f"expected a Tenprint, got {type(tenprint).__name__}")
-        row = self._rows.get(subject_id)
-        if row is None:
-            if len(self._ids) == self.capacity:
-                self._gal = _grow(self._gal, len(self._ids), 2 * self.capacity)
-            row = len(self._ids)
-            self._ids.append(subject_id)
-            self._rows[subject_id] = row
-        mins, counts, _, nquick, nbrs = self._gal
-        mins[row] = 0
-        counts[row] = _NO_FINGER
-        nquick[row] = 0
-        nbrs[row] = 255
-        for f, finger in enumerate(tenprint.fingers):
-            if finger is not None:
-                _fill_row(self._gal, row, f, np.array(finger.minutiae))
+        self.enrol_packed([subject_id], Packed.of([tenprint]))
+
+    def enrol_packed(self, subject_ids: Sequence[str], packed: Packed) -> None:
+        """Enrol many at once (codes encoded in one parallel pass): the bulk path for seeding
+        and rebuilding. Ids must be distinct; an id already enrolled is replaced."""
+        check_packed(packed)
+        if len(subject_ids) != len(packed):
+            raise InvalidInput("subject_ids", f"{len(subject_ids)} ids for {len(packed)} rows")
+        if len(set(subject_ids)) != len(subject_ids):
+            raise InvalidInput("subject_ids", "an id appears twice in one enrolment")
+        for i, s in enumerate(subject_ids):
+            if not isinstance(s, str) or not s:
+                raise InvalidInput(f"subject_ids[{i}]", f"must be a non-empty string, got {s!r}")
+        codes = encoder.encode_arrays(packed.minutiae, packed.counts)
+        codes = codes.reshape(len(packed), IDENTITY_CODE_BYTES)
+        replaced = [s for s in subject_ids if s in self._rows]
+        if replaced:
+            self._withdraw(replaced)
+        rows = self._store.append(subject_ids, packed, codes)
+        self._index.add_with_ids(codes, rows)
+        self._rows.update(zip(subject_ids, rows.tolist(), strict=True))
 
     def remove(self, subject_id: str) -> None:
-        """Withdraw ``subject_id`` (the last row moves into its place); unknown ids are an error."""
-        row = self._rows.pop(subject_id, None)
-        if row is None:
+        """Withdraw ``subject_id`` (unknown ids are an error)."""
+        if subject_id not in self._rows:
             raise InvalidInput("subject_id", f"{subject_id!r} is not enrolled")
-        last = len(self._ids) - 1
-        if row != last:
-            moved = self._ids[last]
-            self._ids[row] = moved
-            self._rows[moved] = row
-            for a in self._gal:
-                a[row] = a[last]
-        self._ids.pop()
-        self._gal[1][last] = _NO_FINGER
+        self._withdraw([subject_id])
 
-    def search(self, probe: Tenprint, k: int = 5, rescore: int = RESCORE) -> list[Candidate]:
-        """The ``k`` best identities for ``probe``, best first (fused score, then id).
+    def _withdraw(self, subject_ids: Sequence[str]) -> None:
+        rows = np.array([self._rows.pop(s) for s in subject_ids], dtype=np.int64)
+        self._index.remove_ids(faiss.IDSelectorBatch(rows))
+        for row in rows.tolist():
+            self._store.delete(row)
 
-        ``rescore`` identities from the top of the prefilter are scored on ten fingers.
-        """
-        if not isinstance(probe, Tenprint):
-            raise InvalidInput("probe", f"expected a Tenprint, got {type(probe).__name__}")
+    # --- search ----------------------------------------------------------------------------
+
+    @property
+    def threshold(self) -> float:
+        if self.fixed_threshold is not None:
+            return self.fixed_threshold
+        return self.calibration.threshold(self.fpir, len(self))
+
+    def prefilter(self, probes: Sequence[Tenprint], k: int = VERIFY) -> tuple[I64, I64]:
+        """Stage 1 alone: the ``k`` nearest rows of each probe and their Hamming distances,
+        ``(len(probes), k)`` each, rows -1 past the gallery's size; one scan for all probes."""
+        for i, p in enumerate(probes):
+            if not isinstance(p, Tenprint):
+                raise InvalidInput(f"probes[{i}]", f"expected a Tenprint, got {type(p).__name__}")
+        packed = Packed.of(probes)
+        codes = encoder.encode_arrays(packed.minutiae, packed.counts)
+        codes = codes.reshape(len(probes), IDENTITY_CODE_BYTES)
+        distances, rows = self._index.search(codes, k)
+        return np.asarray(distances, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+
+    def search(self, probe: Tenprint, k: int = 10) -> CandidateList:
+        """The candidate list of ``probe``: up to ``k`` verified identities, best first."""
+        return self.search_many([probe], k)[0]
+
+    def search_many(self, probes: Sequence[Tenprint], k: int = 10) -> list[CandidateList]:
+        """Candidate lists for several probes, sharing one prefilter scan (a booking batch)."""
         if k < 1:
             raise InvalidInput("k", f"must be ≥ 1, got {k}")
-        n = len(self._ids)
-        present = [p for p in PREFILTER_ORDER if probe.fingers[p - 1] is not None]
-        if n == 0 or not present:
+        if not probes:
             return []
-        stack = _prepare(probe)
-        order = np.array([p - 1 for p in present], dtype=np.int64)
-        threads = numba.get_num_threads()
-        g = self._gal
-        gal = (g[0][:n], g[1][:n], g[2][:n], g[3][:n], g[4][:n])
-        pre = _prefilter(stack, order, gal, min(n, 4 * threads))
-        keep = min(n, max(rescore, k))
-        rows = np.argpartition(-pre, keep - 1)[:keep] if keep < n else np.arange(n)
-        scores = _rescore(stack, rows.astype(np.int64), gal, min(keep, threads))
-        cands = [
-            Candidate(self._ids[int(r)], fuse(s), tuple(float(x) for x in s))
-            for r, s in zip(rows, scores, strict=True)
+        threshold = self.threshold
+        fpir = self.calibration.fpir(threshold, len(self))
+        if not len(self):
+            return [CandidateList((), threshold, fpir, 0) for _ in probes]
+        distances, rows = self.prefilter(probes, max(k, VERIFY))
+        return [
+            CandidateList(self._verify(p, d, r, k), threshold, fpir, len(self))
+            for p, d, r in zip(probes, distances, rows, strict=True)
         ]
-        cands.sort(key=lambda c: (-c.score, c.subject_id))
-        return cands[:k]
+
+    def _verify(self, probe: Tenprint, distances: I64, rows: I64, k: int) -> tuple[Candidate, ...]:
+        keep = rows >= 0
+        rows, distances = rows[keep], distances[keep]
+        packed = self._store.gather(rows)
+        scores = mcc.score_rows(mcc.prepare_tenprint(probe), packed.minutiae, packed.counts)
+        fused = scores.sum(axis=1)
+        ids = [self._store.ids[r] for r in rows.tolist()]
+        order = sorted(range(len(ids)), key=lambda i: (-fused[i], ids[i]))[:k]
+        return tuple(
+            Candidate(
+                rank=n + 1,
+                subject_id=ids[i],
+                score=float(fused[i]),
+                finger_scores=tuple(float(s) for s in scores[i]),
+                prefilter_distance=int(distances[i]),
+            )
+            for n, i in enumerate(order)
+        )
 
     def identify(self, probe: Tenprint) -> Candidate | None:
-        """The best candidate if its fused score reaches :attr:`threshold`, else ``None``."""
-        best = self.search(probe, k=1, rescore=IDENTIFY_RESCORE)
-        if best and best[0].score >= self.threshold:
-            return best[0]
-        return None
+        """The identified subject, or ``None``: the hit of a search."""
+        return self.search(probe, k=1).hit

@@ -50,8 +50,9 @@ from scomm.biometrics.template import (
     FINGER_POSITIONS,
     MAX_MINUTIAE,
     RIDGE_ENDING,
-    FingerTemplate,
+    Packed,
     Tenprint,
+    packed_row,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -976,21 +977,12 @@ def _impression_arrays(
     return out, counts, quality
 
 
-def _tenprint(out: I16Array, counts: I16Array, quality: U8Array) -> Tenprint:
-    """A Tenprint of one packed row; the minutiae are copied, so the row may be reused."""
-    fingers: list[FingerTemplate | None] = []
-    for f in range(FINGER_POSITIONS):
-        n = int(counts[f])
-        fingers.append(None if n < 0 else FingerTemplate._trusted(out[f, :n].copy(), quality[f]))
-    return Tenprint(tuple(fingers))
-
-
 def impress(
     master: MasterTenprint, rng: np.random.Generator, noise: ImpressionNoise = ImpressionNoise()
 ) -> Tenprint:
     """One booking capture of ``master``: ten integer templates as an extractor would emit them,
     keyed by one 64-bit draw from ``rng`` (see ``_draw_impression`` for the steps)."""
-    return _tenprint(*_impression_arrays(_draw_key(rng), master._arrays, noise._vector()))
+    return packed_row(*_impression_arrays(_draw_key(rng), master._arrays, noise._vector()))
 
 
 # --- identities and bulk generation ---------------------------------------------------------
@@ -1028,7 +1020,7 @@ def identity_impression(
     _check_key_parts(seed, identity, capture)
     master = _master_arrays(_key(seed, identity, _MASTER_STREAM))
     key = _key(seed, identity, _CAPTURE_STREAM + np.uint64(capture))
-    return _tenprint(*_impression_arrays(key, master, noise._vector()))
+    return packed_row(*_impression_arrays(key, master, noise._vector()))
 
 
 @njit()
@@ -1058,28 +1050,14 @@ def _fill(
 
 
 @dataclass(frozen=True, eq=False)
-class Population:
+class Population(Packed):
     """Impressions of identities ``start .. start + len - 1`` of population ``seed``, packed as
-    a gallery stores them: ``minutiae`` ``(n, 10, 128, 4)`` int16 (x, y, angle, type; rows past
-    a finger's count are zero), ``counts`` ``(n, 10)`` int16 with -1 for a missing finger, and
-    ``quality`` ``(n, 10)`` uint8. About 10 KB per identity, so a million are built in chunks.
-    """
+    a gallery stores them (:class:`~scomm.biometrics.template.Packed`: rows past a finger's
+    count are zero). About 10 KB per identity, so a million are built in chunks."""
 
     seed: int
     start: int
     capture: int
-    minutiae: I16Array
-    counts: I16Array
-    quality: U8Array
-
-    def __len__(self) -> int:
-        return int(self.counts.shape[0])
-
-    def tenprint(self, row: int) -> Tenprint:
-        """Row ``row`` (identity ``start + row``) as a :class:`Tenprint`."""
-        if not 0 <= row < len(self):
-            raise IndexError(f"row {row} is outside 0..{len(self) - 1}")
-        return _tenprint(self.minutiae[row], self.counts[row], self.quality[row])
 
 
 def make_population(

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -184,6 +186,26 @@ class Tenprint:
         return tuple(i + 1 for i, f in enumerate(self.fingers) if f is not None)
 
 
+def pack_minutiae(m: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.uint32]:
+    """Minutiae ``(..., 4)`` (x, y, angle, type) as the 32-bit words of the version-1 record,
+    shape ``(...)``: the one packing both the wire format and the gallery's store use."""
+    w = np.asarray(m).astype(np.uint32)
+    words = (w[..., 0] << 23) | (w[..., 1] << 14) | (w[..., 2] << 6) | (w[..., 3] << 4)
+    return words.astype(np.uint32)
+
+
+def unpack_minutiae(words: npt.NDArray[np.uint32]) -> Int16Array:
+    """The inverse of :func:`pack_minutiae`, ``(...)`` words to ``(..., 4)`` int16 minutiae.
+    Callers that read words from outside validate the type and reserved bits first."""
+    w = np.asarray(words, dtype=np.uint32)
+    m = np.empty((*w.shape, 4), dtype=np.int16)
+    m[..., 0] = w >> 23
+    m[..., 1] = (w >> 14) & 0x1FF
+    m[..., 2] = (w >> 6) & 0xFF
+    m[..., 3] = (w >> 4) & 3
+    return m
+
+
 def encode_tenprint(t: Tenprint) -> str:
     """Pack a tenprint into the version-1 binary record and return it as base64 ASCII."""
     presence = 0
@@ -192,10 +214,8 @@ def encode_tenprint(t: Tenprint) -> str:
         if f is None:
             continue
         presence |= 1 << i
-        m = f.minutiae.astype(np.uint32)
-        words = (m[:, 0] << 23) | (m[:, 1] << 14) | (m[:, 2] << 6) | (m[:, 3] << 4)
         parts.append(bytes([f.quality, len(f)]))
-        parts.append(words.astype(">u4").tobytes())
+        parts.append(pack_minutiae(f.minutiae).astype(">u4").tobytes())
     head = MAGIC + bytes([VERSION]) + presence.to_bytes(2, "big")
     return base64.b64encode(head + b"".join(parts)).decode("ascii")
 
@@ -247,13 +267,72 @@ def decode_tenprint(s: str | bytes) -> Tenprint:
                 f"{fwhere}.minutiae[{j}]",
                 f"bad type or reserved bits in word {int(words[j]):#010x} at byte {pos + 4 * j}",
             )
-        m = np.empty((count, 4), dtype=np.int16)
-        m[:, 0] = words >> 23
-        m[:, 1] = (words >> 14) & 0x1FF
-        m[:, 2] = (words >> 6) & 0xFF
-        m[:, 3] = kind
-        fingers.append(FingerTemplate._trusted(m, quality))
+        fingers.append(FingerTemplate._trusted(unpack_minutiae(words), quality))
         pos = end
     if pos != len(data):
         raise InvalidInput(where, f"{len(data) - pos} trailing bytes after byte {pos - 1}")
     return Tenprint(tuple(fingers))
+
+
+@dataclass(frozen=True, eq=False)
+class Packed:
+    """Tenprints in the packed layout of :class:`~scomm.biometrics.synthetic.Population`:
+    ``minutiae`` ``(n, 10, 128, 4)`` int16, ``counts`` ``(n, 10)`` int16 (-1 = missing) and
+    ``quality`` ``(n, 10)`` uint8, the shape both the encoder and the MCC verifier read."""
+
+    minutiae: Int16Array
+    counts: Int16Array
+    quality: npt.NDArray[np.uint8]
+
+    def __len__(self) -> int:
+        return int(self.counts.shape[0])
+
+    @classmethod
+    def of(cls, tenprints: Sequence[Tenprint]) -> Packed:
+        n = len(tenprints)
+        out = cls(
+            np.zeros((n, FINGER_POSITIONS, MAX_MINUTIAE + 1, 4), dtype=np.int16),
+            np.full((n, FINGER_POSITIONS), -1, dtype=np.int16),
+            np.zeros((n, FINGER_POSITIONS), dtype=np.uint8),
+        )
+        for r, t in enumerate(tenprints):
+            for f, finger in enumerate(t.fingers):
+                if finger is not None:
+                    out.minutiae[r, f, : len(finger)] = finger.minutiae
+                    out.counts[r, f] = len(finger)
+                    out.quality[r, f] = finger.quality
+        return out
+
+    def tenprint(self, row: int) -> Tenprint:
+        """Row ``row`` as a :class:`Tenprint` (its minutiae copied)."""
+        if not 0 <= row < len(self):
+            raise IndexError(f"row {row} is outside 0..{len(self) - 1}")
+        return packed_row(self.minutiae[row], self.counts[row], self.quality[row])
+
+
+def packed_row(
+    minutiae: Int16Array, counts: Int16Array, quality: npt.NDArray[np.uint8]
+) -> Tenprint:
+    """A Tenprint of one packed row; the minutiae are copied, so the row may be reused."""
+    fingers: list[FingerTemplate | None] = []
+    for f in range(FINGER_POSITIONS):
+        n = int(counts[f])
+        fingers.append(
+            None if n < 0 else FingerTemplate._trusted(minutiae[f, :n].copy(), int(quality[f]))
+        )
+    return Tenprint(tuple(fingers))
+
+
+def check_packed(p: Packed) -> None:
+    """Refuse arrays a caller built by hand that the kernels would misread."""
+    n = len(p)
+    shapes: tuple[tuple[str, npt.NDArray[Any], type, tuple[int, ...]], ...] = (
+        ("minutiae", p.minutiae, np.int16, (n, FINGER_POSITIONS, MAX_MINUTIAE + 1, 4)),
+        ("counts", p.counts, np.int16, (n, FINGER_POSITIONS)),
+        ("quality", p.quality, np.uint8, (n, FINGER_POSITIONS)),
+    )
+    for name, a, dtype, shape in shapes:
+        if a.dtype != dtype or a.shape != shape:
+            raise InvalidInput(name, f"expected {np.dtype(dtype)} {shape}, got {a.dtype} {a.shape}")
+    if n and (p.counts.min() < -1 or p.counts.max() > MAX_MINUTIAE):
+        raise InvalidInput("counts", f"finger counts must be -1..{MAX_MINUTIAE}")

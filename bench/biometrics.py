@@ -1,0 +1,290 @@
+"""The fingerprint engine at scale: enrolment, start-up, 1:N speed, accuracy, memory.
+
+    python bench/biometrics.py --identities N --seed S [--mated 1000] [--nonmated 1000]
+        [--batch 16] [--dir DIR] [--afis-pairs 300] [--calibrate] [--prefilter-only M]
+
+Prints one JSON object (recorded in docs/benchmarks.md). Protocol, as in NIST FpVTE:
+
+- the gallery holds capture 0 of identities ``0 .. N-1`` of population ``S`` (default noise);
+- a mated probe is capture 1 of an enrolled identity drawn at random; a non-mated probe is
+  capture 1 of an identity ≥ N, never enrolled;
+- FNIR at FPIR f: the threshold is where non-mated searches reach f, from a Gumbel fit of this
+  run's best non-mated scores (a thousand searches cannot place 10⁻⁴ empirically; the fit is
+  the calibration model of ``scomm.biometrics.calibration``), and a mated search fails when
+  its mate is not the first candidate at or above it. ``observed`` figures count directly;
+- the prefilter miss rate is the share of mated searches whose mate is not among the
+  ``VERIFY`` identities the prefilter hands to verification.
+
+Searching runs in a child process that only opens the stored gallery, so its resident memory
+(``ram_bytes_per_identity``: peak RSS of the child over that of a child that opened an empty
+gallery, per identity) and its start-up time are what a service restarting on the gallery pays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+from rich.progress import Progress
+
+from scomm.biometrics import mcc
+from scomm.biometrics.calibration import Calibration
+from scomm.biometrics.evaluation import eer, finger_pairs
+from scomm.biometrics.gallery import ENGINE, VERIFY, Gallery
+from scomm.biometrics.synthetic import ImpressionNoise, identity_impression, make_population
+from scomm.biometrics.template import Tenprint
+
+CHUNK = 20_000
+FPIRS = (0.01, 0.001, 0.0001)
+
+
+def build(path: Path, n: int, seed: int) -> dict[str, float]:
+    """Enrol capture 0 of identities 0..n-1; generation and enrolment timed apart."""
+    gen = enrol = 0.0
+    with Gallery.create(path) as gallery, Progress(transient=True) as progress:
+        task = progress.add_task(f"enrolling {n:,} identities", total=n)
+        for lo in range(0, n, CHUNK):
+            count = min(CHUNK, n - lo)
+            t0 = time.perf_counter()
+            pop = make_population(seed, lo, count, workers=2)
+            t1 = time.perf_counter()
+            gallery.enrol_packed([f"S{i:08d}" for i in range(lo, lo + count)], pop)
+            t2 = time.perf_counter()
+            gen, enrol = gen + t1 - t0, enrol + t2 - t1
+            progress.advance(task, count)
+        gallery.flush()
+    return {"generate_s": round(gen, 1), "enrol_s": round(enrol, 1),
+            "enrol_per_s": round(n / enrol, 1) if enrol else 0.0}
+
+
+def probes(seed: int, n: int, mated: int, nonmated: int) -> tuple[list[Tenprint], list[str | None]]:
+    rng = np.random.default_rng(seed + 1)
+    ids = rng.choice(n, size=min(mated, n), replace=False) if n else np.zeros(0, dtype=int)
+    out: list[Tenprint] = [identity_impression(seed, int(i), 1) for i in ids]
+    mates: list[str | None] = [f"S{int(i):08d}" for i in ids]
+    out += [identity_impression(seed, n + j, 1) for j in range(nonmated)]
+    mates += [None] * nonmated
+    return out, mates
+
+
+def search_phase(path: Path, seed: int, n: int, mated: int, nonmated: int,
+                 batch: int) -> dict[str, Any]:
+    """Run in the child: open, search one by one and in batches, score against truth."""
+    rss0 = psutil.Process().memory_info().rss
+    gallery = Gallery.open(path)
+    startup = gallery.startup_seconds
+    queries, mates = probes(seed, n, mated, nonmated)
+    gallery.search(queries[0])
+    latencies, lists = [], []
+    t0 = time.perf_counter()
+    for q in queries:
+        s = time.perf_counter()
+        lists.append(gallery.search(q, k=VERIFY))
+        latencies.append(time.perf_counter() - s)
+    single = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for lo in range(0, len(queries), batch):
+        gallery.search_many(queries[lo:lo + batch], k=1)
+    batched = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for lo in range(0, len(queries), batch):
+        gallery.prefilter(queries[lo:lo + batch])
+    prefilter = time.perf_counter() - t0
+    rss = max(psutil.Process().memory_info().rss, _peak_rss())
+    mate_rank, mate_score, best_non = [], [], []
+    for cl, mate in zip(lists, mates, strict=True):
+        if mate is None:
+            best_non.append(cl.candidates[0].score if cl.candidates else 0.0)
+            continue
+        ids = [c.subject_id for c in cl.candidates]
+        rank = ids.index(mate) + 1 if mate in ids else 0
+        mate_rank.append(rank)
+        mate_score.append(cl.candidates[rank - 1].score if rank else 0.0)
+    ms = np.array(latencies) * 1e3
+    return {
+        "startup_s": round(startup, 3), "rss_bytes": rss, "rss_start_bytes": rss0,
+        "searches_per_s": round(len(queries) / single, 1),
+        "searches_per_s_batched": round(len(queries) / batched, 1),
+        "prefilter_per_s_batched": round(len(queries) / prefilter, 1),
+        "latency_p50_ms": round(float(np.percentile(ms, 50)), 1),
+        "latency_p99_ms": round(float(np.percentile(ms, 99)), 1),
+        "mate_rank": mate_rank, "mate_score": mate_score, "best_nonmated": best_non,
+        "threshold_shipped": gallery.threshold,
+    }
+
+
+def _peak_rss() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def accuracy(res: dict[str, Any], n: int) -> dict[str, Any]:
+    ranks = np.array(res.pop("mate_rank"))
+    scores = np.array(res.pop("mate_score"))
+    best = np.array(res.pop("best_nonmated"))
+    out: dict[str, Any] = {
+        "mated_searches": int(ranks.size), "nonmated_searches": int(best.size),
+        "rank1": round(float(np.mean(ranks == 1)), 5) if ranks.size else None,
+        "prefilter_miss_rate": round(float(np.mean(ranks == 0)), 5) if ranks.size else None,
+        "nonmated_best_median": round(float(np.median(best)), 4),
+        "nonmated_best_max": round(float(best.max()), 4),
+        "mated_score_min": round(float(scores[ranks > 0].min()), 4) if (ranks > 0).any() else None,
+    }
+    fit = Calibration.fit(best, n, ENGINE)
+    out["calibration_fit"] = {"location_1": fit.location_1, "scale": fit.scale}
+    for f in FPIRS:
+        t = fit.threshold(f, n)
+        out[f"fnir_at_fpir_{f}"] = round(float(1 - np.mean((ranks == 1) & (scores >= t))), 5)
+        out[f"threshold_at_fpir_{f}"] = round(t, 4)
+    t = res["threshold_shipped"]
+    out["shipped_threshold"] = round(t, 4)
+    out["observed_fpir_at_shipped"] = round(float(np.mean(best >= t)), 5)
+    out["observed_fnir_at_shipped"] = round(float(1 - np.mean((ranks == 1) & (scores >= t))), 5)
+    out["_fit"] = fit
+    return out
+
+
+def single_finger_eer(seed: int, pairs: int) -> dict[str, float]:
+    res = {}
+    for name, noise in (("", ImpressionNoise()), ("_poor", ImpressionNoise.poor())):
+        g, i = finger_pairs(np.random.default_rng(seed), pairs, 10 * pairs, noise, mcc.finger_score)
+        res[f"single_finger_eer{name}"] = round(eer(g, i), 5)
+    return res
+
+
+def afis_comparison(seed: int, pairs: int) -> list[dict[str, Any]]:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from afis_compare import compare_matchers, sample_pairs
+
+    genuine, impostor = sample_pairs(np.random.default_rng(seed), pairs, 10 * pairs)
+    return list(compare_matchers(genuine, impostor))
+
+
+def prefilter_only(total: int, path: Path, batch: int, seed: int) -> dict[str, Any]:
+    """Time the scan alone at ``total`` identities: the stored gallery's real codes, then
+    random fixed-weight codes up to ``total`` (the scan's cost does not depend on content)."""
+    import faiss
+
+    from scomm.biometrics.gallery import IDENTITY_CODE_BYTES
+    from scomm.biometrics.records import TemplateStore
+
+    store = TemplateStore.open(path, ENGINE.split("/")[0])
+    index = faiss.IndexBinaryFlat(IDENTITY_CODE_BYTES * 8)
+    real = 0
+    for _, codes in store.codes():
+        index.add(codes)
+        real += codes.shape[0]
+    rng = np.random.default_rng(seed)
+    while index.ntotal < total:
+        m = min(500_000, total - index.ntotal)
+        bits = rng.random((m, IDENTITY_CODE_BYTES * 8)) < 0.5
+        index.add(np.packbits(bits, axis=1))
+    queries, _ = probes(seed, len(store), 64, 0)
+    gallery = Gallery.open(path)
+    from scomm.biometrics import encoder
+    from scomm.biometrics.template import Packed
+
+    packed = Packed.of(queries)
+    q = encoder.encode_arrays(packed.minutiae, packed.counts).reshape(len(queries), -1)
+    gallery.close()
+    index.search(q[:1], VERIFY)
+    t0 = time.perf_counter()
+    for i in range(q.shape[0]):
+        index.search(q[i:i + 1], VERIFY)
+    single = (time.perf_counter() - t0) / q.shape[0]
+    t0 = time.perf_counter()
+    for lo in range(0, q.shape[0], batch):
+        index.search(q[lo:lo + batch], VERIFY)
+    batched = (time.perf_counter() - t0) / q.shape[0]
+    return {"prefilter_identities": int(index.ntotal), "prefilter_real_codes": real,
+            "prefilter_ms_single": round(single * 1e3, 2),
+            "prefilter_per_s_single": round(1 / single, 1),
+            "prefilter_per_s_batched": round(1 / batched, 1),
+            "prefilter_rss_bytes": psutil.Process().memory_info().rss}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--identities", type=int, required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--mated", type=int, default=1000)
+    ap.add_argument("--nonmated", type=int, default=1000)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--dir", type=Path, help="keep the gallery here (default: a temporary one)")
+    ap.add_argument("--eer-pairs", type=int, default=1000)
+    ap.add_argument("--afis-pairs", type=int, default=300, help="0 skips the comparison")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="write this run's fit to src/scomm/biometrics/data/calibration.json")
+    ap.add_argument("--prefilter-only", type=int, default=0, metavar="M",
+                    help="also time the prefilter alone at M identities")
+    ap.add_argument("--phase", choices=["all", "search", "empty"], default="all",
+                    help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.phase != "all":
+        res = search_phase(args.dir, args.seed, args.identities if args.phase == "search" else 0,
+                           args.mated if args.phase == "search" else 1, 1, args.batch)
+        print(json.dumps(res))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="scomm-bench-") as tmp:
+        root = args.dir or Path(tmp)
+        out: dict[str, Any] = {
+            "benchmark": "biometrics", "engine": ENGINE, "identities": args.identities,
+            "seed": args.seed, "cpus": os.cpu_count(), "python": platform.python_version(),
+        }
+        out.update(build(root / "gallery", args.identities, args.seed))
+        Gallery.create(root / "empty").close()
+        empty = _child(root / "empty", args, "empty")
+        res = _child(root / "gallery", args, "search")
+        acc = accuracy(res, args.identities)
+        fit = acc.pop("_fit")
+        out.update(res)
+        out.update(acc)
+        out["ram_bytes_per_identity"] = round(
+            (res["rss_bytes"] - empty["rss_bytes"]) / max(args.identities, 1), 1)
+        disk = sum(f.stat().st_size for f in (root / "gallery").iterdir())
+        out["disk_bytes_per_identity"] = round(disk / max(args.identities, 1), 1)
+        out.update(single_finger_eer(args.seed, args.eer_pairs))
+        if args.afis_pairs:
+            out["comparison"] = afis_comparison(args.seed, args.afis_pairs)
+        if args.prefilter_only:
+            out.update(prefilter_only(args.prefilter_only, root / "gallery", args.batch, args.seed))
+        if args.calibrate:
+            target = Path(__file__).parents[1] / "src/scomm/biometrics/data/calibration.json"
+            fit.save(target)
+            out["calibration_written"] = str(target)
+    print(json.dumps(out, indent=1, default=_jsonable))
+    return 0
+
+
+def _jsonable(x: object) -> object:
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    raise TypeError(type(x))
+
+
+def _child(path: Path, args: argparse.Namespace, phase: str) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--phase", phase, "--dir", str(path),
+           "--identities", str(args.identities), "--seed", str(args.seed),
+           "--mated", str(args.mated), "--nonmated", str(args.nonmated),
+           "--batch", str(args.batch)]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
