@@ -197,7 +197,7 @@ def prefilter_only(total: int, path: Path, batch: int, seed: int) -> dict[str, A
     from scomm.biometrics.template import Packed
 
     packed = Packed.of(queries)
-    q = encoder.encode_arrays(packed.minutiae, packed.counts).reshape(len(queries), -1)
+    q = encoder.encode_arrays(packed.minutiae, packed.counts, probe=True).reshape(len(queries), -1)
     gallery.close()
     index.search(q[:1], VERIFY)
     t0 = time.perf_counter()

@@ -234,7 +234,7 @@ class Gallery:
             if not isinstance(p, Tenprint):
                 raise InvalidInput(f"probes[{i}]", f"expected a Tenprint, got {type(p).__name__}")
         packed = Packed.of(probes)
-        codes = encoder.encode_arrays(packed.minutiae, packed.counts)
+        codes = encoder.encode_arrays(packed.minutiae, packed.counts, probe=True)
         codes = codes.reshape(len(probes), IDENTITY_CODE_BYTES)
         distances, rows = self._index.search(codes, k)
         return np.asarray(distances, dtype=np.int64), np.asarray(rows, dtype=np.int64)
