@@ -89,8 +89,10 @@ def test_the_prefilter_hands_at_most_verify_candidates(gallery: Gallery) -> None
 
 def test_threshold_follows_the_gallery_size(gallery: Gallery) -> None:
     c = gallery.calibration
-    assert c.threshold(1e-3, 1_000_000) > c.threshold(1e-3, SIZE) > c.threshold(1e-2, SIZE)
-    assert math.isclose(c.fpir(c.threshold(1e-3, 50_000), 50_000), 1e-3, rel_tol=1e-9)
+    big = 10 * c.fitted_at
+    assert c.threshold(1e-3, big) > c.threshold(1e-3, SIZE) > c.threshold(1e-2, SIZE)
+    assert c.threshold(1e-3, 10) == c.threshold(1e-3, c.fitted_at)
+    assert math.isclose(c.fpir(c.threshold(1e-3, big), big), 1e-3, rel_tol=1e-9)
 
 
 def test_missing_fingers_on_either_side(gallery: Gallery) -> None:

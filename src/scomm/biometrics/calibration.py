@@ -13,7 +13,8 @@ So two numbers fitted once, on non-mated searches against a gallery of size ``N�
 
     FPIR(t, N) = 1 - exp(-exp(-(t - μ₁ - β ln N) / β)),   μ₁ = μ(N₀) - β ln N₀,
 
-and the threshold for a target FPIR ``q`` is ``μ₁ + β ln N - β ln(-ln(1 - q))``. Fitting by
+and the threshold for a target FPIR ``q`` is ``μ₁ + β ln N - β ln(-ln(1 - q))``, for galleries
+at least as large as the fit's (smaller ones take the fit's threshold, see ``_location``). Fitting by
 maximum likelihood lets a few thousand searches place the 10⁻³ and 10⁻⁴ points, which raw
 quantiles would pin on one or two observations; the benchmark checks the prediction against
 observed FPIR at 100K and 1M identities (``docs/benchmarks.md``).
@@ -60,16 +61,23 @@ class Calibration:
         if not (math.isfinite(self.location_1) and math.isfinite(self.scale) and self.scale > 0):
             raise InvalidInput("calibration", f"needs a finite location and scale > 0, got {self}")
 
+    def _location(self, gallery_size: int) -> float:
+        """μ at ``gallery_size``, never below the fitted size's: verification scores only the
+        prefilter's nearest few, so small galleries do not follow the ``ln N`` law downwards
+        (their best impostor is the best of ~all of them, not of N), while a best impostor can
+        only get worse as identities are added. Below the fit the model is thus conservative."""
+        return self.location_1 + self.scale * math.log(max(gallery_size, self.fitted_at))
+
     def fpir(self, threshold: float, gallery_size: int) -> float:
         """Predicted share of non-mated searches whose best score reaches ``threshold``."""
-        loc = self.location_1 + self.scale * math.log(max(gallery_size, 1))
+        loc = self._location(gallery_size)
         return -math.expm1(-math.exp(-(threshold - loc) / self.scale))
 
     def threshold(self, fpir: float, gallery_size: int) -> float:
         """The fused score that non-mated searches reach with probability ``fpir``."""
         if not 0.0 < fpir < 1.0:
             raise InvalidInput("fpir", f"must be strictly between 0 and 1, got {fpir}")
-        loc = self.location_1 + self.scale * math.log(max(gallery_size, 1))
+        loc = self._location(gallery_size)
         return loc - self.scale * math.log(-math.log1p(-fpir))
 
     @classmethod
