@@ -14,8 +14,8 @@ So two numbers fitted once, on non-mated searches against a gallery of size ``N�
     FPIR(t, N) = 1 - exp(-exp(-(t - μ₁ - β ln N) / β)),   μ₁ = μ(N₀) - β ln N₀,
 
 and the threshold for a target FPIR ``q`` is ``μ₁ + β ln N - β ln(-ln(1 - q))``, for galleries
-at least as large as the fit's (smaller ones take the fit's threshold, see ``_location``). Fitting by
-maximum likelihood lets a few thousand searches place the 10⁻³ and 10⁻⁴ points, which raw
+at least as large as the fit's (smaller ones take the fit's threshold, see ``_location``).
+Fitting by maximum likelihood lets a few thousand searches place the 10⁻³ and 10⁻⁴ points, which raw
 quantiles would pin on one or two observations; the benchmark checks the prediction against
 observed FPIR at 100K and 1M identities (``docs/benchmarks.md``).
 
