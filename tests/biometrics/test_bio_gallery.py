@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scomm.biometrics.calibration import Calibration
-from scomm.biometrics.gallery import VERIFY, Gallery
+from scomm.biometrics.gallery import SHORTLIST, Gallery
 from scomm.biometrics.records import StoreDamaged
 from scomm.biometrics.synthetic import (
     ImpressionNoise,
@@ -80,9 +80,9 @@ def test_search_many_agrees_with_search(gallery: Gallery) -> None:
     assert many == [gallery.search(p, k=3) for p in probes]
 
 
-def test_the_prefilter_hands_at_most_verify_candidates(gallery: Gallery) -> None:
+def test_the_prefilter_hands_a_shortlist(gallery: Gallery) -> None:
     distances, rows = gallery.prefilter([_probe(11)])
-    assert rows.shape == distances.shape == (1, VERIFY)
+    assert rows.shape == distances.shape == (1, SHORTLIST)
     assert rows[0, 0] == 11
     assert np.all(np.diff(distances[0]) >= 0)
 

@@ -22,3 +22,13 @@ def njit(*, parallel: bool = False) -> Callable[[F], F]:
 
 
 prange: Callable[..., range] = numba.prange
+
+thread_id: Callable[[], int] = numba.get_thread_id  # type: ignore[attr-defined]
+"""Inside a parallel kernel, the running thread's index in ``0 .. max_threads() - 1``: the key
+to per-thread scratch allocated once outside the kernel."""
+
+
+def max_threads() -> int:
+    """The most threads a parallel kernel can run on (``NUMBA_NUM_THREADS``), whatever
+    ``numba.set_num_threads`` lowered the current count to."""
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]

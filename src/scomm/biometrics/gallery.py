@@ -1,29 +1,35 @@
-"""1:N tenprint identification: a binary-code prefilter, MCC verification, calibrated decision.
+"""1:N tenprint identification: a binary-code prefilter, screened MCC verification, a
+calibrated decision.
 
-Why two stages. Verifying a candidate with MCC costs ~4 ms of CPU (ten fingers, its cylinders
-built on the fly), so verifying a million identities would take over an hour per search; the
-scan floor of a million 320-byte codes is ~11 ms (reference/biometrics.md §5.2). So a search
+Why stages. Verifying a candidate with MCC costs ~5 ms of CPU (ten fingers, its cylinders
+built on the fly), so verifying a million identities would take over an hour per search, while
+a scan of a million 320-byte codes takes ~25 ms alone and ~6 ms per probe in a batch. So a
+search
 
 1. **encodes** the probe's ten fingers into fixed-length binary codes
    (:mod:`~scomm.biometrics.encoder`) and scans every enrolled identity's concatenated code
-   with faiss's exact Hamming index: the summed Hamming distance over ten fingers *is* a
+   (:mod:`~scomm.biometrics.hamming`): the summed Hamming distance over ten fingers *is* a
    ten-finger score fusion, at memory-bandwidth speed. Several probes share one scan
-   (:meth:`Gallery.search_many`), which divides the memory traffic by their number;
-2. **verifies** only the :data:`VERIFY` nearest identities with MCC on every finger both sides
-   have, reading their minutiae from the memory-mapped store (:mod:`~scomm.biometrics.records`),
-   and fuses the finger scores by their sum (:func:`~scomm.biometrics.matcher.fuse` says why);
+   (:meth:`Gallery.search_many`), which divides the memory traffic by their number. The
+   :data:`SHORTLIST` nearest identities go on;
+2. **screens** each of them with MCC on :data:`SCREEN_FINGERS` fingers, the probe's most
+   informative ones, and **completes** the best ``k`` (1 for an identification) on every other
+   finger both sides have, reading their minutiae from the memory-mapped store
+   (:mod:`~scomm.biometrics.records`); the fused score is the sum of the ten finger scores.
+   Screening first is what makes a shortlist affordable: a mate the prefilter ranked eighth
+   is still found for ~24 finger comparisons a search instead of 80;
 3. **decides** against a threshold derived from the FPIR the operator accepts and the gallery's
    size (:mod:`~scomm.biometrics.calibration`), and returns an ABIS-style candidate list.
 
-Exhaustive verification never runs: stage 2 sees at most :data:`VERIFY` identities whatever
-the gallery's size. A mate is lost only if the prefilter ranks :data:`VERIFY` non-mates above
+Exhaustive verification never runs: stage 2 sees :data:`SHORTLIST` identities whatever the
+gallery's size. A mate is lost only if the prefilter ranks :data:`SHORTLIST` non-mates above
 it; the benchmark measures that miss rate separately (``bench/biometrics.py``).
 
-Memory. Resident per identity: its code (320 B) in the faiss index with an 8-byte id, its
-38-byte row and its subject id; the minutiae (~2.6 KB) stay on disk until verification reads
-them. Enrolment and withdrawal touch one identity (the index shifts its codes on a withdrawal,
-~30 ms at a million); nothing is rebuilt. Start-up reads the codes into the index and maps the
-minutiae; :attr:`Gallery.startup_seconds` records how long it took.
+Memory. Resident per identity: its code (320 B), its 38-byte row, a live flag and its subject
+id; the minutiae (~2.6 KB) stay on disk until verification reads them. Enrolment and withdrawal
+touch one identity (a withdrawn row is flagged, and the scan skips it); nothing is rebuilt.
+Start-up reads the codes and rows and maps the minutiae; :attr:`Gallery.startup_seconds`
+records how long it took.
 """
 
 from __future__ import annotations
@@ -37,11 +43,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-import faiss
 import numpy as np
 import numpy.typing as npt
 
-from scomm.biometrics import encoder, mcc
+from scomm.biometrics import encoder, hamming, mcc
 from scomm.biometrics.calibration import DEFAULT_FPIR, Calibration
 from scomm.biometrics.records import TemplateStore
 from scomm.biometrics.template import FINGER_POSITIONS, Packed, Tenprint, check_packed
@@ -50,14 +55,19 @@ from scomm.domain.errors import InvalidInput
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
+B = npt.NDArray[np.bool_]
 
-VERIFY = 20
-"""Identities verified per search: the prefilter's nearest. See ``docs/benchmarks.md`` for the
+SHORTLIST = 8
+"""Identities the prefilter hands to verification per search. ``docs/benchmarks.md`` gives the
 mate's prefilter rank at 100K and 1M identities, which this has to cover."""
+
+SCREEN_FINGERS = 2
+"""Fingers compared per shortlisted identity before the best ones are completed: on two
+fingers a mate already scores about three times a stranger's best (``docs/benchmarks.md``)."""
 
 IDENTITY_CODE_BYTES = FINGER_POSITIONS * encoder.CODE_BYTES
 
-ENGINE = f"{encoder.VERSION}/mcc16b-lssr/verify{VERIFY}"
+ENGINE = f"{encoder.VERSION}/mcc16b-lssr/shortlist{SHORTLIST}-screen{SCREEN_FINGERS}"
 """What a calibration belongs to: the impostor scores depend on all three parts."""
 
 
@@ -119,11 +129,7 @@ class Gallery:
             raise InvalidInput("threshold", f"must be a finite number ≥ 0, got {threshold!r}")
         self.fixed_threshold = threshold
         self._store = store
-        self._index = faiss.IndexBinaryIDMap(faiss.IndexBinaryFlat(IDENTITY_CODE_BYTES * 8))
         self._rows: dict[str, int] = {}
-        for rows, codes in store.codes():
-            if rows.shape[0]:
-                self._index.add_with_ids(codes, rows)
         for row in np.flatnonzero(store.alive):
             self._rows[store.ids[row]] = int(row)
         self.startup_seconds = time.perf_counter() - started
@@ -181,6 +187,10 @@ class Gallery:
     def subject_ids(self) -> list[str]:
         return list(self._rows)
 
+    def row_subjects(self, rows: I64) -> list[str | None]:
+        """The subject ids of rows the :meth:`prefilter` returned (``None`` for -1)."""
+        return [self._store.ids[r] if r >= 0 else None for r in rows.tolist()]
+
     def enrol(self, subject_id: str, tenprint: Tenprint) -> None:
         """Enrol ``tenprint`` under ``subject_id``, replacing what that id held before."""
         if not isinstance(tenprint, Tenprint):
@@ -204,7 +214,6 @@ class Gallery:
         if replaced:
             self._withdraw(replaced)
         rows = self._store.append(subject_ids, packed, codes)
-        self._index.add_with_ids(codes, rows)
         self._rows.update(zip(subject_ids, rows.tolist(), strict=True))
 
     def remove(self, subject_id: str) -> None:
@@ -214,10 +223,8 @@ class Gallery:
         self._withdraw([subject_id])
 
     def _withdraw(self, subject_ids: Sequence[str]) -> None:
-        rows = np.array([self._rows.pop(s) for s in subject_ids], dtype=np.int64)
-        self._index.remove_ids(faiss.IDSelectorBatch(rows))
-        for row in rows.tolist():
-            self._store.delete(row)
+        for s in subject_ids:
+            self._store.delete(self._rows.pop(s))
 
     # --- search ----------------------------------------------------------------------------
 
@@ -227,57 +234,108 @@ class Gallery:
             return self.fixed_threshold
         return self.calibration.threshold(self.fpir, len(self))
 
-    def prefilter(self, probes: Sequence[Tenprint], k: int = VERIFY) -> tuple[I64, I64]:
+    def prefilter(self, probes: Sequence[Tenprint], k: int = SHORTLIST) -> tuple[I64, I64]:
         """Stage 1 alone: the ``k`` nearest rows of each probe and their Hamming distances,
         ``(len(probes), k)`` each, rows -1 past the gallery's size; one scan for all probes."""
-        for i, p in enumerate(probes):
-            if not isinstance(p, Tenprint):
-                raise InvalidInput(f"probes[{i}]", f"expected a Tenprint, got {type(p).__name__}")
-        packed = Packed.of(probes)
-        codes = encoder.encode_arrays(packed.minutiae, packed.counts, probe=True)
-        codes = codes.reshape(len(probes), IDENTITY_CODE_BYTES)
-        distances, rows = self._index.search(codes, k)
-        return np.asarray(distances, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+        return self._prefilter(_pack(probes), k)
 
-    def search(self, probe: Tenprint, k: int = 10) -> CandidateList:
+    def _prefilter(self, packed: Packed, k: int) -> tuple[I64, I64]:
+        codes = encoder.encode_arrays(packed.minutiae, packed.counts, probe=True)
+        codes = codes.reshape(len(packed), IDENTITY_CODE_BYTES)
+        table, alive = self._store.code_buffer()
+        words = table.view(np.uint64)
+        return hamming.scan(words, alive, len(self._store), codes.view(np.uint64), k)
+
+    def search(self, probe: Tenprint, k: int = 1) -> CandidateList:
         """The candidate list of ``probe``: up to ``k`` verified identities, best first."""
         return self.search_many([probe], k)[0]
 
-    def search_many(self, probes: Sequence[Tenprint], k: int = 10) -> list[CandidateList]:
-        """Candidate lists for several probes, sharing one prefilter scan (a booking batch)."""
+    def search_many(self, probes: Sequence[Tenprint], k: int = 1) -> list[CandidateList]:
+        """Candidate lists of up to ``k`` fully verified identities for several probes, sharing
+        one prefilter scan and one pool of finger comparisons (a booking batch).
+
+        The threshold is calibrated for ``k = 1``, the identification decision; a longer list
+        (for an examiner) costs eight finger comparisons per extra candidate, and its best
+        candidate can only score as high or higher, so its false-positive rate is at least the
+        nominal one (``bench/biometrics.py`` measures it).
+        """
         if k < 1:
             raise InvalidInput("k", f"must be ≥ 1, got {k}")
-        if not probes:
-            return []
+        packed = _pack(probes)
         threshold = self.threshold
         fpir = self.calibration.fpir(threshold, len(self))
         if not len(self):
             return [CandidateList((), threshold, fpir, 0) for _ in probes]
-        distances, rows = self.prefilter(probes, max(k, VERIFY))
-        return [
-            CandidateList(self._verify(p, d, r, k), threshold, fpir, len(self))
-            for p, d, r in zip(probes, distances, rows, strict=True)
-        ]
-
-    def _verify(self, probe: Tenprint, distances: I64, rows: I64, k: int) -> tuple[Candidate, ...]:
-        keep = rows >= 0
-        rows, distances = rows[keep], distances[keep]
-        packed = self._store.gather(rows)
-        scores = mcc.score_rows(mcc.prepare_tenprint(probe), packed.minutiae, packed.counts)
-        fused = scores.sum(axis=1)
-        ids = [self._store.ids[r] for r in rows.tolist()]
-        order = sorted(range(len(ids)), key=lambda i: (-fused[i], ids[i]))[:k]
-        return tuple(
-            Candidate(
-                rank=n + 1,
-                subject_id=ids[i],
-                score=float(fused[i]),
-                finger_scores=tuple(float(s) for s in scores[i]),
-                prefilter_distance=int(distances[i]),
+        distances, rows = self._prefilter(packed, max(k, SHORTLIST))
+        scores = self._verify(packed, rows, k)
+        out = []
+        for p in range(len(probes)):
+            done = np.flatnonzero((rows[p] >= 0) & ~np.isnan(scores[p, :, 0]))
+            fused = scores[p, done].sum(axis=1)
+            ids = [self._store.ids[r] for r in rows[p, done].tolist()]
+            order = sorted(range(len(done)), key=lambda i: (-fused[i], ids[i]))
+            ranked = tuple(
+                Candidate(
+                    rank=n + 1,
+                    subject_id=ids[i],
+                    score=float(fused[i]),
+                    finger_scores=tuple(float(x) for x in scores[p, done[i]]),
+                    prefilter_distance=int(distances[p, done[i]]),
+                )
+                for n, i in enumerate(order)
             )
-            for n, i in enumerate(order)
-        )
+            out.append(CandidateList(ranked, threshold, fpir, len(self)))
+        return out
+
+    def _verify(self, packed: Packed, rows: I64, k: int) -> F64:
+        """Stages 2a and 2b for every probe: finger scores ``(P, shortlist, 10)``, NaN for the
+        candidates not completed.
+
+        Screen: each shortlisted candidate is compared on :data:`SCREEN_FINGERS` fingers, the
+        probe's most informative (most valid cylinders) among those the candidate has too.
+        Complete: the ``k`` best screened are compared on all their remaining fingers.
+        """
+        unique, local = np.unique(rows[rows >= 0], return_inverse=True)
+        gallery = self._store.gather(unique)
+        where = np.full(rows.shape, -1, dtype=np.int64)
+        where[rows >= 0] = local
+        cylinders = mcc.prepare_probes(packed.minutiae, packed.counts)
+        sizes = cylinders.sizes()
+        both = (where[:, :, None] >= 0) & (sizes[:, None, :] > 0)
+        both &= gallery.counts[np.maximum(where, 0)] >= 0
+        preference = np.argsort(-sizes, axis=1, kind="stable")
+        ranked = np.take_along_axis(both, preference[:, None, :], axis=2)
+        first = ranked & (np.cumsum(ranked, axis=2) <= SCREEN_FINGERS)
+        screen = np.zeros_like(both)
+        np.put_along_axis(screen, np.broadcast_to(preference[:, None, :], both.shape), first, 2)
+        scores = np.zeros(both.shape)
+        self._compare(cylinders, gallery, where, screen, scores)
+        partial = np.where(where >= 0, scores.sum(axis=2), -np.inf)
+        best = np.argsort(-partial, axis=1, kind="stable")[:, :k]
+        complete = np.zeros(where.shape, dtype=bool)
+        np.put_along_axis(complete, best, True, axis=1)
+        complete &= where >= 0
+        self._compare(cylinders, gallery, where, both & ~screen & complete[:, :, None], scores)
+        scores[~complete] = np.nan
+        return scores
+
+    @staticmethod
+    def _compare(
+        cylinders: mcc.ProbeCylinders, gallery: Packed, where: I64, todo: B, out: F64
+    ) -> None:
+        """Score the finger comparisons flagged in ``todo`` ``(P, shortlist, 10)`` into
+        ``out``, in one parallel pass."""
+        p, c, f = np.nonzero(todo)
+        pairs = np.column_stack([p, where[p, c], f])
+        out[p, c, f] = mcc.score_pairs(cylinders, gallery.minutiae, gallery.counts, pairs)
 
     def identify(self, probe: Tenprint) -> Candidate | None:
         """The identified subject, or ``None``: the hit of a search."""
         return self.search(probe, k=1).hit
+
+
+def _pack(probes: Sequence[Tenprint]) -> Packed:
+    for i, p in enumerate(probes):
+        if not isinstance(p, Tenprint):
+            raise InvalidInput(f"probes[{i}]", f"expected a Tenprint, got {type(p).__name__}")
+    return Packed.of(probes)

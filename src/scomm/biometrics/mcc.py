@@ -66,7 +66,7 @@ import numpy.typing as npt
 from numba import types
 from numba.extending import intrinsic
 
-from scomm.biometrics._jit import njit, prange
+from scomm.biometrics._jit import max_threads, njit, prange, thread_id
 from scomm.biometrics.template import (
     ANGLE_UNITS,
     COORD_MAX,
@@ -282,19 +282,33 @@ during and after relaxation ``(3, 128)``, and the sparse compatibilities as inde
 
 
 @njit()
-def _build_scratch() -> BuildScratch:
+def _build_pool(threads: int) -> BuildScratch:
+    """Builder buffers for ``threads`` threads, stacked on a leading axis (:func:`_build_at`)."""
     return (
-        np.zeros((NS * NS, ND), dtype=np.float64),
-        np.zeros(NS * NS, dtype=np.float64),
-        np.zeros((2, NS * NS), dtype=np.int64),
-        np.zeros((_MAX_N, 4), dtype=np.int64),
-        np.zeros((_MAX_N, NS, 2), dtype=np.int64),
-        np.zeros((_MAX_N, 2, NS), dtype=np.float64),
-        np.zeros((_N_ROWS, 2), dtype=np.float64),
-        np.zeros((_MAX_CONSTRAINTS, 3), dtype=np.float64),
-        np.zeros(2 * _MAX_N + 2, dtype=np.int64),
-        np.zeros(LAYER_WORDS, dtype=np.uint64),
+        np.zeros((threads, NS * NS, ND), dtype=np.float64),
+        np.zeros((threads, NS * NS), dtype=np.float64),
+        np.zeros((threads, 2, NS * NS), dtype=np.int64),
+        np.zeros((threads, _MAX_N, 4), dtype=np.int64),
+        np.zeros((threads, _MAX_N, NS, 2), dtype=np.int64),
+        np.zeros((threads, _MAX_N, 2, NS), dtype=np.float64),
+        np.zeros((threads, _N_ROWS, 2), dtype=np.float64),
+        np.zeros((threads, _MAX_CONSTRAINTS, 3), dtype=np.float64),
+        np.zeros((threads, 2 * _MAX_N + 2), dtype=np.int64),
+        np.zeros((threads, LAYER_WORDS), dtype=np.uint64),
     )
+
+
+@njit()
+def _build_at(pool: BuildScratch, i: int) -> BuildScratch:
+    return (
+        pool[0][i], pool[1][i], pool[2][i], pool[3][i], pool[4][i],
+        pool[5][i], pool[6][i], pool[7][i], pool[8][i], pool[9][i],
+    )  # fmt: skip
+
+
+@njit()
+def _build_scratch() -> BuildScratch:
+    return _build_at(_build_pool(1), 0)
 
 
 @njit()
@@ -544,15 +558,26 @@ def _build(m: I16, n: int, out: Cyl, s: BuildScratch) -> int:
 
 
 @njit()
-def _match_scratch() -> MatchScratch:
+def _match_pool(threads: int) -> MatchScratch:
+    """Comparison buffers for ``threads`` threads, stacked on a leading axis."""
     return (
-        np.zeros((_MAX_N, _MAX_N), dtype=np.float64),
-        np.zeros((2, _MAX_N * _MAX_N), dtype=np.int64),
-        np.zeros((2, _MAX_N), dtype=np.int64),
-        np.zeros((3, _MAX_N), dtype=np.float64),
-        np.zeros((2, _MAX_N * _MAX_N), dtype=np.int32),
-        np.zeros(_MAX_N * _MAX_N, dtype=np.float64),
+        np.zeros((threads, _MAX_N, _MAX_N), dtype=np.float64),
+        np.zeros((threads, 2, _MAX_N * _MAX_N), dtype=np.int64),
+        np.zeros((threads, 2, _MAX_N), dtype=np.int64),
+        np.zeros((threads, 3, _MAX_N), dtype=np.float64),
+        np.zeros((threads, 2, _MAX_N * _MAX_N), dtype=np.int32),
+        np.zeros((threads, _MAX_N * _MAX_N), dtype=np.float64),
     )
+
+
+@njit()
+def _match_at(pool: MatchScratch, i: int) -> MatchScratch:
+    return (pool[0][i], pool[1][i], pool[2][i], pool[3][i], pool[4][i], pool[5][i])
+
+
+@njit()
+def _match_scratch() -> MatchScratch:
+    return _match_at(_match_pool(1), 0)
 
 
 @njit()
@@ -773,7 +798,29 @@ def _cyl_slice(c: Cyl, lo: int, hi: int) -> Cyl:
 
 
 @njit(parallel=True)
-def _score_rows(
+def _build_probes(
+    minutiae: I16, counts: I16, n_chunks: int, pool: BuildScratch
+) -> tuple[Cyl, I64]:
+    """The cylinders of every finger of ``P`` probe tenprints, fingers spread over numba's
+    threads: finger ``j = 10 p + f`` owns slots ``j * _MAX_N`` onwards of the buffers, of which
+    ``sizes[j]`` are filled."""
+    jobs = minutiae.shape[0] * FINGER_POSITIONS
+    buf = _cyl_buffers(jobs * _MAX_N)
+    sizes = np.zeros(jobs, dtype=np.int64)
+    size = (jobs + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        build = _build_at(pool, thread_id())
+        for j in range(c * size, min(jobs, (c + 1) * size)):
+            p, f = j // FINGER_POSITIONS, j % FINGER_POSITIONS
+            n = int(counts[p, f])
+            if n >= 0:
+                slot = _cyl_slice(buf, j * _MAX_N, (j + 1) * _MAX_N)
+                sizes[j] = _build(minutiae[p, f], n, slot, build)
+    return buf, sizes
+
+
+@njit(parallel=True)
+def _score_pairs(
     pbits: U64,
     pmask: U64,
     pints: I32,
@@ -781,29 +828,33 @@ def _score_rows(
     offsets: I64,
     minutiae: I16,
     counts: I16,
-    rows: I64,
+    pairs: I64,
     n_chunks: int,
+    pools: Pools,
 ) -> F64:
-    """MCC scores ``(len(rows), 10)`` of a prepared tenprint probe (cylinders of finger ``f``
-    at ``offsets[f]:offsets[f + 1]``) against gallery rows, their cylinders built on the fly.
-    A finger missing on either side (count -1, or no valid cylinder) scores 0."""
-    m = rows.shape[0]
-    out = np.zeros((m, FINGER_POSITIONS), dtype=np.float64)
-    size = (m + n_chunks - 1) // n_chunks
+    """MCC scores of finger comparisons ``pairs[t] = (probe, row, finger)``: probe ``p``'s
+    finger ``f`` (cylinders ``offsets[p, f]:offsets[p, f + 1]``) against gallery ``row``'s,
+    built on the fly. A finger missing on either side (count -1, or no valid cylinder) scores
+    0. Comparisons, not rows, are spread over the threads, so a search that completes one
+    candidate's eight remaining fingers still uses every core."""
+    t_all = pairs.shape[0]
+    out = np.zeros(t_all, dtype=np.float64)
+    size = (t_all + n_chunks - 1) // n_chunks
+    build_pool, match_pool, ref_pool = pools
     for c in prange(n_chunks):
-        build = _build_scratch()
-        match = _match_scratch()
-        ref = _cyl_buffers(_MAX_N)
+        i = thread_id()
+        build = _build_at(build_pool, i)
+        match = _match_at(match_pool, i)
+        ref = _cyl_slice(ref_pool, i * _MAX_N, (i + 1) * _MAX_N)
         probe = (pbits, pmask, pints, pxy)
-        for r in range(c * size, min(m, (c + 1) * size)):
-            row = rows[r]
-            for f in range(FINGER_POSITIONS):
-                gn = int(counts[row, f])
-                if gn < 0 or offsets[f + 1] == offsets[f]:
-                    continue
-                nb = _build(minutiae[row, f], gn, ref, build)
-                p = _cyl_slice(probe, offsets[f], offsets[f + 1])
-                out[r, f] = _match(p, _cyl_slice(ref, 0, nb), match)
+        for t in range(c * size, min(t_all, (c + 1) * size)):
+            p, row, f = pairs[t, 0], pairs[t, 1], pairs[t, 2]
+            gn = int(counts[row, f])
+            lo, hi = offsets[p, f], offsets[p, f + 1]
+            if gn < 0 or hi == lo:
+                continue
+            nb = _build(minutiae[row, f], gn, ref, build)
+            out[t] = _match(_cyl_slice(probe, lo, hi), _cyl_slice(ref, 0, nb), match)
     return out
 
 
@@ -849,12 +900,39 @@ class Cylinders:
 
 
 @dataclass(frozen=True, eq=False)
-class TenprintCylinders:
-    """A tenprint's cylinders stacked finger after finger for :func:`score_rows`: finger
-    position ``p`` (1..10) owns rows ``offsets[p - 1]:offsets[p]``; a missing finger none."""
+class ProbeCylinders:
+    """The cylinders of a batch of probe tenprints, stacked for :func:`score_pairs`: probe
+    ``p``'s finger position ``f + 1`` owns rows ``offsets[p, f]:offsets[p, f + 1]`` (none when
+    the finger is missing)."""
 
     arrays: Cyl
     offsets: I64
+
+    def __len__(self) -> int:
+        return int(self.offsets.shape[0])
+
+    def sizes(self) -> I64:
+        """Valid cylinders per probe and finger, ``(P, 10)``: how much each finger can say."""
+        return np.diff(self.offsets, axis=1)
+
+
+Pools = tuple[BuildScratch, MatchScratch, Cyl]
+"""Per-thread scratch of the 1:N kernels, indexed by numba's thread id (:func:`_pools`)."""
+
+_pool_cache: list[Pools] = []
+_pool_lock = threading.Lock()
+"""Held while a 1:N kernel runs: the pools are shared, and kernels entered from two Python
+threads at once would hand the same thread id's scratch to two numba threads."""
+
+
+def _pools() -> Pools:
+    """The 1:N kernels' scratch, allocated once per process for numba's largest thread count
+    (~1 MB a thread): allocating and zeroing it in every call cost more than the comparisons
+    of a screened search (each ~0.4 ms)."""
+    if not _pool_cache:
+        t = max_threads()
+        _pool_cache.append((_build_pool(t), _match_pool(t), _cyl_buffers(t * _MAX_N)))
+    return _pool_cache[0]
 
 
 class Workspace:
@@ -914,36 +992,81 @@ def tenprint_scores(a: Tenprint, b: Tenprint) -> F64:
     return out
 
 
-def prepare_tenprint(t: Tenprint) -> TenprintCylinders:
-    """Build a probe tenprint's cylinders once per search, stacked for :func:`score_rows`."""
-    ws = _default_workspace()
-    empty = _cyl_buffers(0)
-    parts = [empty if f is None else cylinders(f, ws).arrays for f in t.fingers]
-    sizes = [p[0].shape[0] for p in parts]
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    stacked = (
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]),
-        np.concatenate([p[3] for p in parts]),
+def prepare_probes(minutiae: I16, counts: I16) -> ProbeCylinders:
+    """Build the cylinders of probe tenprints once per search, all fingers in parallel.
+
+    ``minutiae`` ``(P, 10, 128, 4)`` and ``counts`` ``(P, 10)`` int16 are packed as a gallery
+    stores them (:class:`~scomm.biometrics.template.Packed`).
+    """
+    _check_packed_arrays(minutiae, counts)
+    n = counts.shape[0]
+    if n == 0:
+        return ProbeCylinders(_cyl_buffers(0), np.zeros((0, FINGER_POSITIONS + 1), np.int64))
+    chunks = min(n * FINGER_POSITIONS, 4 * numba.get_num_threads())
+    with _pool_lock:
+        buf, sizes = _build_probes(minutiae, counts, chunks, _pools()[0])
+    keep = np.concatenate(
+        [np.arange(j * _MAX_N, j * _MAX_N + k) for j, k in enumerate(sizes.tolist())]
     )
-    return TenprintCylinders(stacked, offsets)
+    offsets = np.zeros((n, FINGER_POSITIONS + 1), dtype=np.int64)
+    offsets[:, 1:] = np.cumsum(sizes.reshape(n, FINGER_POSITIONS), axis=1)
+    offsets += np.concatenate([[0], np.cumsum(offsets[:, -1])[:-1]])[:, None]
+    return ProbeCylinders(cast(Cyl, tuple(np.ascontiguousarray(a[keep]) for a in buf)), offsets)
+
+
+def prepare_tenprint(t: Tenprint) -> ProbeCylinders:
+    """:func:`prepare_probes` for one tenprint."""
+    minutiae = np.zeros((1, FINGER_POSITIONS, _MAX_N, 4), dtype=np.int16)
+    counts = np.full((1, FINGER_POSITIONS), -1, dtype=np.int16)
+    for f, finger in enumerate(t.fingers):
+        if finger is not None:
+            minutiae[0, f, : len(finger)] = finger.minutiae
+            counts[0, f] = len(finger)
+    return prepare_probes(minutiae, counts)
+
+
+def score_pairs(probes: ProbeCylinders, minutiae: I16, counts: I16, pairs: I64) -> F64:
+    """MCC scores of the finger comparisons ``pairs`` ``(T, 3)``: probe index, gallery row and
+    finger index (0..9) each.
+
+    ``minutiae`` ``(N, 10, 128, 4)`` and ``counts`` ``(N, 10)`` int16 (-1 = missing) are packed
+    gallery rows; their cylinders are built on the fly. A verifier picks which fingers of which
+    candidates are worth comparing (:mod:`scomm.biometrics.gallery` screens on two, then
+    completes the best), so the unit of work is the finger comparison, not the candidate.
+    """
+    _check_packed_arrays(minutiae, counts)
+    pairs = np.ascontiguousarray(pairs, dtype=np.int64)
+    if pairs.ndim != 2 or pairs.shape[1] != 3:
+        raise ValueError(f"pairs must be (T, 3), got shape {pairs.shape}")
+    if pairs.shape[0] == 0:
+        return np.zeros(0)
+    bad = (
+        (pairs[:, 0] < 0) | (pairs[:, 0] >= len(probes))
+        | (pairs[:, 1] < 0) | (pairs[:, 1] >= counts.shape[0])
+        | (pairs[:, 2] < 0) | (pairs[:, 2] >= FINGER_POSITIONS)
+    )
+    if bad.any():
+        raise ValueError(f"pairs[{int(np.flatnonzero(bad)[0])}] is out of range")
+    chunks = min(pairs.shape[0], 4 * numba.get_num_threads())
+    with _pool_lock:
+        pools = _pools()
+        return _score_pairs(*probes.arrays, probes.offsets, minutiae, counts, pairs, chunks, pools)
 
 
 def score_rows(
-    probe: TenprintCylinders, minutiae: I16, counts: I16, rows: I64 | None = None
+    probe: ProbeCylinders, minutiae: I16, counts: I16, rows: I64 | None = None
 ) -> F64:
-    """MCC finger scores ``(len(rows), 10)`` of ``probe`` against gallery ``rows``.
+    """MCC finger scores ``(len(rows), 10)`` of the first probe of ``probe`` against every
+    finger of gallery ``rows`` (default: all): :func:`score_pairs` for exhaustive comparison,
+    as the evaluation and the tests use it."""
+    _check_packed_arrays(minutiae, counts)
+    idx = np.arange(counts.shape[0], dtype=np.int64) if rows is None else rows.astype(np.int64)
+    pairs = np.zeros((idx.shape[0] * FINGER_POSITIONS, 3), dtype=np.int64)
+    pairs[:, 1] = np.repeat(idx, FINGER_POSITIONS)
+    pairs[:, 2] = np.tile(np.arange(FINGER_POSITIONS), idx.shape[0])
+    return score_pairs(probe, minutiae, counts, pairs).reshape(idx.shape[0], FINGER_POSITIONS)
 
-    ``minutiae`` ``(N, 10, 128, 4)`` int16 and ``counts`` ``(N, 10)`` int16 (-1 = missing) are
-    the gallery's packed arrays; ``rows`` (default: all) the candidates to verify. Their
-    cylinders are built on the fly, rows spread over numba's threads. Fuse a row with
-    :func:`scomm.biometrics.matcher.fuse`.
-    """
+
+def _check_packed_arrays(minutiae: I16, counts: I16) -> None:
     if minutiae.dtype != np.int16 or counts.dtype != np.int16:
         raise TypeError("minutiae and counts must be int16 arrays")
-    idx = np.arange(counts.shape[0], dtype=np.int64) if rows is None else rows.astype(np.int64)
-    if idx.shape[0] == 0:
-        return np.zeros((0, FINGER_POSITIONS))
-    chunks = min(idx.shape[0], 4 * numba.get_num_threads())
-    return _score_rows(*probe.arrays, probe.offsets, minutiae, counts, idx, chunks)

@@ -24,9 +24,9 @@ from __future__ import annotations
 import json
 import mmap
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,7 @@ I16 = npt.NDArray[np.int16]
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
+_T = TypeVar("_T", bound=np.generic)
 
 FORMAT = 1
 """Version of the directory layout; a store of another version is refused, not guessed at."""
@@ -75,8 +76,9 @@ class TemplateStore:
         self.code_bytes = code_bytes
         self.encoder = encoder
         self.ids: list[str] = []
-        self.rows = np.zeros(0, dtype=ROW)
-        self.alive = np.zeros(0, dtype=bool)
+        self._rows = np.zeros(0, dtype=ROW)
+        self._alive = np.zeros(0, dtype=bool)
+        self._codes = np.zeros((0, code_bytes), dtype=np.uint8)
         self._n = 0
         self._words = 0
         self._map: mmap.mmap | None = None
@@ -134,7 +136,8 @@ class TemplateStore:
             have = (p / name).stat().st_size
             if have != want:
                 raise StoreDamaged(f"{p / name}: {have} bytes for {n} rows, expected {want}")
-        self.rows = np.fromfile(p / "rows.bin", dtype=ROW)
+        self._rows = np.fromfile(p / "rows.bin", dtype=ROW)
+        self._codes = np.fromfile(p / "codes.u8", dtype=np.uint8).reshape(n, self.code_bytes)
         self._n = n
         self._words = (p / "words.u32").stat().st_size // 4
         if n:
@@ -142,11 +145,11 @@ class TemplateStore:
             end = int(last["offset"]) + int(np.maximum(last["counts"], 0).sum())
             if end != self._words:
                 raise StoreDamaged(f"{p / 'words.u32'}: {self._words} words, rows need {end}")
-        self.alive = np.ones(n, dtype=bool)
+        self._alive = np.ones(n, dtype=bool)
         deleted = np.fromfile(p / "deleted.i64", dtype="<i8")
         if deleted.size and (deleted.min() < 0 or deleted.max() >= n):
             raise StoreDamaged(f"{p / 'deleted.i64'}: row numbers outside 0..{n - 1}")
-        self.alive[deleted] = False
+        self._alive[deleted] = False
 
     def _open_files(self) -> None:
         self._out = {name: (self.path / name).open("ab") for name in _FILES}
@@ -194,29 +197,37 @@ class TemplateStore:
         self._out["ids.txt"].write("".join(f"{s}\n" for s in ids).encode("utf-8"))
         first = self._n
         self.ids.extend(ids)
-        self.rows = np.concatenate([self.rows, rows]) if self._n else rows
-        self.alive = np.concatenate([self.alive, np.ones(n, dtype=bool)])
+        self._rows = _grown(self._rows, self._n + n)
+        self._alive = _grown(self._alive, self._n + n)
+        self._codes = _grown(self._codes, self._n + n)
+        self._rows[first:first + n] = rows
+        self._alive[first:first + n] = True
+        self._codes[first:first + n] = codes
         self._n += n
         self._words += int(words.shape[0])
         return np.arange(first, self._n, dtype=np.int64)
 
     def delete(self, row: int) -> None:
         self._out["deleted.i64"].write(np.array([row], dtype="<i8").tobytes())
-        self.alive[row] = False
+        self._alive[row] = False
 
     # --- reads -----------------------------------------------------------------------------
 
-    def codes(self, chunk: int = 65_536) -> Iterator[tuple[I64, U8]]:
-        """The live rows' codes in chunks, read with plain file reads (not mapped) so start-up
-        leaves no second copy of them resident beside the index's own."""
-        self.flush()
-        with (self.path / "codes.u8").open("rb") as f:
-            for lo in range(0, self._n, chunk):
-                hi = min(self._n, lo + chunk)
-                block = np.frombuffer(f.read((hi - lo) * self.code_bytes), dtype=np.uint8)
-                block = block.reshape(hi - lo, self.code_bytes)
-                keep = self.alive[lo:hi]
-                yield np.arange(lo, hi, dtype=np.int64)[keep], block[keep]
+    @property
+    def rows(self) -> npt.NDArray[np.void]:
+        """Every row's :data:`ROW` record, withdrawn ones included."""
+        return self._rows[: self._n]
+
+    @property
+    def alive(self) -> npt.NDArray[np.bool_]:
+        """Whether each row is still enrolled."""
+        return self._alive[: self._n]
+
+    def code_buffer(self) -> tuple[U8, npt.NDArray[np.bool_]]:
+        """The codes of every row and the live flags, as resident buffers that may be longer
+        than :func:`len` (the scan reads the first ``len(store)`` rows): read whole at start-up,
+        grown by doubling on appends, so neither an enrolment nor a search copies them."""
+        return self._codes, self._alive
 
     def _words_view(self, end: int) -> U32:
         """The mapped words, remapped when a read needs words appended since the last map."""
@@ -256,3 +267,13 @@ class TemplateStore:
 
     def live_ids(self) -> list[str]:
         return [s for s, a in zip(self.ids, self.alive, strict=True) if a]
+
+
+def _grown(a: npt.NDArray[_T], n: int) -> npt.NDArray[_T]:
+    """``a`` with room for ``n`` rows: itself, or a copy with twice the capacity, so that
+    enrolling one identity at a time costs amortised O(1) copying, not O(gallery)."""
+    if a.shape[0] >= n:
+        return a
+    out = np.empty((max(n, 2 * a.shape[0], 1024), *a.shape[1:]), dtype=a.dtype)
+    out[: a.shape[0]] = a
+    return out
