@@ -178,7 +178,7 @@ def single_finger_eer(seed: int, pairs: int) -> dict[str, float]:
 
 def prefilter_only(total: int, path: Path, batch: int, seed: int) -> dict[str, Any]:
     """Time the scan alone at ``total`` identities: the stored gallery's real codes, then
-    random fixed-weight codes up to ``total`` (the scan's cost does not depend on content)."""
+    uniformly random codes up to ``total`` (the scan's cost does not depend on content)."""
     from scomm.biometrics import encoder, hamming
     from scomm.biometrics.gallery import IDENTITY_CODE_BYTES
     from scomm.biometrics.records import TemplateStore
@@ -191,7 +191,7 @@ def prefilter_only(total: int, path: Path, batch: int, seed: int) -> dict[str, A
     rng = np.random.default_rng(seed)
     for lo in range(real, total, 500_000):
         m = min(500_000, total - lo)
-        codes[lo:lo + m] = np.packbits(rng.random((m, IDENTITY_CODE_BYTES * 8)) < 0.5, axis=1)
+        codes[lo:lo + m] = rng.integers(0, 256, (m, IDENTITY_CODE_BYTES), dtype=np.uint8)
     store.close()
     alive = np.ones(codes.shape[0], dtype=bool)
     words = codes.view(np.uint64)
