@@ -186,3 +186,12 @@ class _Miss:
 
 
 _miss = _Miss()
+
+
+def test_shipped_calibration_belongs_to_this_engine() -> None:
+    """A change to the encoder, the verifier or the cascade changes the impostor scores, so the
+    shipped calibration must be refitted (``bench/biometrics.py --calibrate``) with it."""
+    from scomm.biometrics.calibration import Calibration
+    from scomm.biometrics.gallery import ENGINE
+
+    assert Calibration.load().engine == ENGINE

@@ -33,7 +33,6 @@ import numpy.typing as npt
 from scomm.biometrics import matcher, mcc
 from scomm.biometrics.matcher import (
     MAX_REF_EDGES,
-    QUICK,
     REFINE,
     Workspace,
     _compare_all,
@@ -115,7 +114,7 @@ def finger_pairs(
 
 
 def comparison_speed(
-    rng: np.random.Generator, n_probes: int = 30, n_refs: int = 300, mode: int = REFINE
+    rng: np.random.Generator, n_probes: int = 30, n_refs: int = 300
 ) -> tuple[float, float]:
     """Mean µs per single-threaded comparison of prepared fingers, and the mean minutiae count.
 
@@ -133,15 +132,15 @@ def comparison_speed(
     for r, t in enumerate(ref_t):
         gm[r, : len(t)] = t.minutiae
         gn[r] = len(t)
-        e = reference_edges(t, prefilter=mode == QUICK)
+        e = reference_edges(t)
         ge[r, : len(e)] = e
         ne[r] = len(e)
     prepared = [prepare_probe(p) for p in probes if p is not None]
     scratch = Workspace().scratch
-    _compare_all(prepared[0].arrays, (gm, gn, ge, ne), scratch, mode)
+    _compare_all(prepared[0].arrays, (gm, gn, ge, ne), scratch, REFINE)
     start = time.perf_counter()
     for p in prepared:
-        _compare_all(p.arrays, (gm, gn, ge, ne), scratch, mode)
+        _compare_all(p.arrays, (gm, gn, ge, ne), scratch, REFINE)
     elapsed = time.perf_counter() - start
     mean_n = float(np.mean([p.n for p in prepared] + [len(t) for t in ref_t]))
     return elapsed / (len(prepared) * len(ref_t)) * 1e6, mean_n
@@ -367,9 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             us = bulk_generation_speed(workers)
             threads = "1 thread" if workers == 1 else f"{workers} threads"
             print(f"bulk population ({threads}): {us:.0f} µs per identity")
-        for mode, name in ((REFINE, "full"), (QUICK, "prefilter")):
-            us, n = comparison_speed(rng, mode=mode)
-            print(f"{name} comparison: {us:.1f} µs single-threaded (mean {n:.0f} minutiae)")
+        us, n = comparison_speed(rng)
+        print(f"comparison: {us:.1f} µs single-threaded (mean {n:.0f} minutiae)")
         a, b = (impress(make_master_tenprint(rng), rng).fingers[1] for _ in range(2))
         if isinstance(a, FingerTemplate) and isinstance(b, FingerTemplate):
             finger_score(a, b)

@@ -26,10 +26,9 @@ share of *both* prints explained, and a pair of small templates cannot score hig
 because each count is floored at ``MIN_COUNT``. Minutia types are not used: extractors confuse
 them ~10 % of the time, and NIST's and most commercial matchers ignore them too.
 
-For the 1:N prefilter there is a cheaper *quick* mode: the reference contributes only the edges
-of its ``QUICK_MINUTIAE`` most central minutiae (the part of a rolled print every capture
-contains) to their ``QUICK_NEIGHBOURS`` nearest neighbours, and the score counts the Hough
-peak's correspondences that agree with its fitted transform, without pairing; see ``gallery``.
+The 1:N engine verifies with MCC (:mod:`~scomm.biometrics.mcc`); this matcher is the second,
+independent opinion the evaluation and the benchmark's comparison table set beside it, ~5x
+faster per 1:1 comparison and weaker on poor captures.
 
 Tolerances are anchored to the impression model (``synthetic.ImpressionNoise``): position
 jitter 2.5 px and angle jitter 6° per print give edge-length differences with sd ≈ 5 px and
@@ -47,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from scomm.biometrics._jit import njit, prange
+from scomm.biometrics._jit import njit
 from scomm.biometrics.template import (
     COORD_MAX,
     FINGER_POSITIONS,
@@ -73,22 +72,11 @@ Reference = tuple[I16, int, U8, int]
 edges ``(≥ E, 6)`` uint8 as (i, k, length px, relative angle, direction difference, line angle)
 and their count."""
 
-Stacked = tuple[I16, I16, F64, I32, I16, I32, I16, I64]
-"""Several prepared probes (:data:`Probe`) concatenated component by component, with the
-offsets ``(P + 1, 7)`` of each probe in each component. numba's parallel loops can capture
-arrays but not tuples of arrays, hence this flat form."""
-
-GalleryArrays = tuple[I16, I16, U8, I16, U8]
-"""A packed gallery: minutiae ``(N, 10, 128, 4)``, counts ``(N, 10)`` (-1 = finger missing),
-prefilter edges ``(N, 10, MAX_QUICK_EDGES, 6)``, prefilter edge counts ``(N, 10)``, and each
-minutia's ``REF_NEIGHBOURS`` nearest neighbours ``(N, 10, 128, REF_NEIGHBOURS)`` (255 = none),
-from which the full reference edges are rebuilt in microseconds when needed."""
-
-Scratch = tuple[I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]
+Scratch = tuple[I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]
 """Per-thread scratch buffers of a comparison, allocated once by :func:`_scratch` and reused so
-the 1:N loop allocates nothing: the Hough accumulator and vote lists, correspondences, pairs,
-per-edge hits, inlier flags, and the pairing's candidates, buckets, order and used flags. The
-accumulator and the flags are all-zero between calls."""
+repeated comparisons allocate nothing: the Hough accumulator and vote lists, correspondences,
+pairs, per-edge hits, and the pairing's candidates, buckets, order and used flags. The
+accumulator and the used flags are all-zero between calls."""
 
 Transform = tuple[float, float, float, float, float]
 """cos, sin, tx, tv of a rotation + translation in the (x, 511 - y) frame, and the rotation in
@@ -103,15 +91,6 @@ quarter to the lookups, so four is the compromise."""
 PROBE_NEIGHBOURS = 6
 """Neighbours per probe minutia: two more than the reference side, so that a reference edge is
 still found when a reference neighbour is missing in the probe or a spurious one intervenes."""
-
-QUICK_MINUTIAE = 22
-QUICK_NEIGHBOURS = 3
-"""The 1:N prefilter looks up the edges of the reference's 22 most central minutiae to their 3
-nearest neighbours (~44 edges after de-duplication, a quarter of a full comparison's). At equal
-cost, spreading the edges over more minutiae separates mates from non-mates better than using
-more neighbours of fewer (measured on single fingers: 1.0 % of mates below the non-mates' 99.99th
-percentile, against 2.2 % for 16 minutiae x 4 neighbours); fewer neighbours still lose on poor
-captures, where the central region is what two partial prints share."""
 
 EDGE_MIN_PX = 5.0
 EDGE_MAX_PX = 100.0
@@ -136,12 +115,8 @@ MIN_COUNT = 12
 """Floor on each template's count in the score's denominator (a 4-minutia template must not
 score 1.0 by pairing all four)."""
 
-PREFILTER_FINGERS = 2
-"""Fingers per identity the 1:N prefilter scores (see ``gallery``)."""
-
-QUICK, PAIR, REFINE = 0, 1, 2
-"""Comparison modes: the Hough peak's consistent correspondences only (the prefilter); one
-pairing; pairing, refit and pairing again (the score)."""
+PAIR, REFINE = 1, 2
+"""Comparison modes: one pairing; pairing, refit and pairing again (the score)."""
 
 # Hash table geometry: bins as wide as the tolerance, so a probe edge is entered in at most 3
 # bins per dimension (81 cells) and a reference edge looks up one cell, a good share of whose
@@ -175,15 +150,11 @@ _NGRID = 32
 """Spatial grid of probe minutiae for pairing: 16 px cells over the 512 px window."""
 
 MAX_REF_EDGES = MAX_MINUTIAE * REF_NEIGHBOURS
-MAX_QUICK_EDGES = QUICK_MINUTIAE * QUICK_NEIGHBOURS
-FULL = (MAX_MINUTIAE, REF_NEIGHBOURS)
-PREFILTER = (QUICK_MINUTIAE, QUICK_NEIGHBOURS)
 _MAX_PROBE_EDGES = MAX_MINUTIAE * PROBE_NEIGHBOURS
 _MAX_HITS = 4096
 _MAX_CAND = 2048
 _MAX_N = 128
 _CENTER = COORD_MAX / 2.0
-_NO_NEIGHBOUR = 255
 _UNIT = 2.0 * math.pi / 256.0
 
 
@@ -235,52 +206,32 @@ def _edge_features(m: I16, i: int, k: int) -> tuple[float, int, int, int]:
 
 
 @njit()
-def _reference_edges(m: I16, n: int, subset: tuple[int, int], out: U8) -> int:
-    """Write reference edges to ``out`` and return their count; ``subset`` is (how many of the
-    most central minutiae, how many of each one's nearest neighbours): :data:`FULL` or
-    :data:`PREFILTER`. Rows are (i, k, length px, relative angle, dir. difference, line angle).
+def _reference_edges(m: I16, n: int, out: U8) -> int:
+    """Write reference edges to ``out`` and return their count. Rows are (i, k, length px,
+    relative angle, direction difference, line angle).
     """
     idx = np.empty((max(n, 1), REF_NEIGHBOURS), dtype=np.int32)
     _neighbours(m, n, REF_NEIGHBOURS, idx)
-    return _edges_from(m, n, idx, subset, out)
+    return _edges_from(m, n, idx, out)
 
 
 @njit()
-def _edges_from(m: I16, n: int, idx: I32, subset: tuple[int, int], out: U8) -> int:
-    """:func:`_reference_edges` given the neighbour lists ``idx`` (-1 or 255 = none).
+def _edges_from(m: I16, n: int, idx: I32, out: U8) -> int:
+    """:func:`_reference_edges` given the neighbour lists ``idx`` (-1 = none).
 
-    When two kept minutiae are each other's neighbours the edge is kept once: the reversed edge
+    When two minutiae are each other's neighbours the edge is kept once: the reversed edge
     carries the same correspondence and the probe side holds both directions, so dropping it
     costs nothing in accuracy and a third of the lookups.
     """
-    limit, kn = subset
-    if n == 0:
-        return 0
-    keep = np.ones(n, dtype=np.bool_)
-    if limit < n:
-        cx = 0.0
-        cy = 0.0
-        for i in range(n):
-            cx += m[i, 0]
-            cy += m[i, 1]
-        cx /= n
-        cy /= n
-        r2 = np.empty(n, dtype=np.float64)
-        for i in range(n):
-            r2[i] = (m[i, 0] - cx) ** 2 + (m[i, 1] - cy) ** 2
-        keep[:] = False
-        keep[np.argsort(r2)[:limit]] = True
     ne = 0
     for i in range(n):
-        if not keep[i]:
-            continue
-        for j in range(kn):
+        for j in range(REF_NEIGHBOURS):
             k = int(idx[i, j])
-            if k < 0 or k == _NO_NEIGHBOUR:
+            if k < 0:
                 continue
-            if k < i and keep[k]:
+            if k < i:
                 mutual = False
-                for q in range(kn):
+                for q in range(REF_NEIGHBOURS):
                     mutual |= idx[k, q] == i
                 if mutual:
                     continue
@@ -395,7 +346,7 @@ def _pair(probe: Probe, ref: Reference, xf: Transform, scratch: Scratch) -> int:
     pn = pm.shape[0]
     cos_r, sin_r, tx, tv, rot = xf
     rot_i = round(rot)
-    _, _, _, _, pairs, _, _, cand, bstart, order, used = scratch
+    _, _, _, _, pairs, _, cand, bstart, order, used = scratch
     r2 = PAIR_DISTANCE_PX * PAIR_DISTANCE_PX
     nc = 0
     bstart[:] = 0
@@ -481,43 +432,9 @@ def _fit(pm: I16, gm: I16, corr: I32, n: int) -> Transform:
 
 
 @njit()
-def _inliers(pm: I16, gm: I16, corr: I32, xf: Transform, flags: I32) -> int:
-    """Distinct correspondences that the fitted transform maps within pairing tolerance.
-
-    This is the prefilter's score. Votes in the Hough peak alone make a poor one: prints with
-    long runs of parallel ridges (arches, the periphery of loops) give many similar edges, and
-    an impostor pair of them can pile up as many chance votes as a mate. Chance votes agree on
-    a coarse bin but not on a precise transform, so checking each correspondence against the
-    least-squares fit removes them, at a fraction of the cost of a pairing.
-    """
-    cos_r, sin_r, tx, tv, rot = xf
-    rot_i = round(rot)
-    r2 = PAIR_DISTANCE_PX * PAIR_DISTANCE_PX
-    n = 0
-    for a in range(corr.shape[0]):
-        gi = corr[a, 0]
-        pj = corr[a, 1]
-        if flags[gi] != 0 or flags[_MAX_N + pj] != 0:
-            continue
-        gx = float(gm[gi, 0])
-        gv = COORD_MAX - float(gm[gi, 1])
-        dx = float(pm[pj, 0]) - (cos_r * gx - sin_r * gv + tx)
-        dv = COORD_MAX - float(pm[pj, 1]) - (sin_r * gx + cos_r * gv + tv)
-        da = ((int(pm[pj, 2]) - int(gm[gi, 2]) - rot_i + 128) & 255) - 128
-        if dx * dx + dv * dv <= r2 and abs(da) <= PAIR_ANGLE:
-            flags[gi] = 1
-            flags[_MAX_N + pj] = 1
-            n += 1
-    for a in range(corr.shape[0]):
-        flags[corr[a, 0]] = 0
-        flags[_MAX_N + corr[a, 1]] = 0
-    return n
-
-
-@njit()
 def _compare(probe: Probe, ref: Reference, scratch: Scratch, mode: int) -> int:
-    """Paired minutiae between a prepared probe and a reference (``PAIR`` / ``REFINE`` mode), or
-    the Hough peak's consistent correspondences (``QUICK`` mode); 0 when nothing matches.
+    """Paired minutiae between a prepared probe and a reference (``PAIR`` or ``REFINE`` mode);
+    0 when nothing matches.
 
     ``scratch`` comes from :func:`_scratch` and must not be shared between threads.
     """
@@ -526,7 +443,7 @@ def _compare(probe: Probe, ref: Reference, scratch: Scratch, mode: int) -> int:
     pn = pm.shape[0]
     if pn < 2 or gn < 2:
         return 0
-    acc, hits, vbin, corr, pairs, local, flags, _, _, _, _ = scratch
+    acc, hits, vbin, corr, pairs, local, _, _, _, _ = scratch
     cos4 = _COS4  # bound once: each use of a global array in a loop costs two NRT calls
     sin4 = _SIN4
 
@@ -617,8 +534,6 @@ def _compare(probe: Probe, ref: Reference, scratch: Scratch, mode: int) -> int:
             corr[nc + 1, 0] = ge[g, 1]
             corr[nc + 1, 1] = pedges[e, 1]
             nc += 2
-    if mode == QUICK:
-        return _inliers(pm, gm, corr[:nc], _fit(pm, gm, corr, nc), flags)
     n1 = _pair(probe, ref, _fit(pm, gm, corr, nc), scratch)
     if mode == PAIR or n1 < 3:
         return n1
@@ -636,7 +551,6 @@ def _scratch() -> Scratch:
         np.zeros((2 * _MAX_HITS, 2), dtype=np.int32),
         np.zeros((_MAX_N, 2), dtype=np.int32),
         np.zeros(_MAX_PROBE_EDGES, dtype=np.int32),
-        np.zeros(2 * _MAX_N, dtype=np.int32),
         np.zeros((_MAX_CAND, 3), dtype=np.int32),
         np.zeros(17, dtype=np.int32),
         np.zeros(_MAX_CAND, dtype=np.int32),
@@ -647,105 +561,6 @@ def _scratch() -> Scratch:
 @njit()
 def _score(npair: int, pn: int, gn: int) -> float:
     return min(1.0, float(npair * npair) / (max(pn, MIN_COUNT) * max(gn, MIN_COUNT)))
-
-
-# --- 1:N kernels ----------------------------------------------------------------------------
-# They live here rather than in ``gallery`` because numba's on-disk cache is keyed on the source
-# file of each compiled function only: a kernel in another file that calls ``_compare`` would
-# keep running a stale cached ``_compare`` after this file changed.----
-
-
-@njit()
-def _probe_at(st: Stacked, f: int) -> Probe:
-    pm, pe, mid, cs, ci, gs, gi, off = st
-    return (
-        pm[off[f, 0] : off[f + 1, 0]],
-        pe[off[f, 1] : off[f + 1, 1]],
-        mid[off[f, 2] : off[f + 1, 2]],
-        cs[off[f, 3] : off[f + 1, 3]],
-        ci[off[f, 4] : off[f + 1, 4]],
-        gs[off[f, 5] : off[f + 1, 5]],
-        gi[off[f, 6] : off[f + 1, 6]],
-    )
-
-
-@njit(parallel=True)
-def _prefilter(stack: Stacked, order: I64, gal: GalleryArrays, n_chunks: int) -> F64:
-    """Quick-mode support of every gallery row, summed over the first PREFILTER_FINGERS
-    fingers of ``order`` (the probe's fingers, best first) that the row also has: a finger
-    missing on either side is replaced by the next one rather than counted as no evidence."""
-    pm, pe, mid, cs, ci, gs, gi, off = stack
-    mins, counts, quick, nquick, _ = gal
-    n = counts.shape[0]
-    out = np.zeros(n, dtype=np.float64)
-    size = (n + n_chunks - 1) // n_chunks
-    f0 = order[0]
-    f1 = order[min(1, order.shape[0] - 1)]
-    for c in prange(n_chunks):
-        scratch = _scratch()
-        st = (pm, pe, mid, cs, ci, gs, gi, off)
-        p0 = _probe_at(st, f0)
-        p1 = _probe_at(st, f1)
-        for row in range(c * size, min(n, (c + 1) * size)):
-            if f0 != f1 and counts[row, f0] >= 0 and counts[row, f1] >= 0:
-                r0 = (mins[row, f0], int(counts[row, f0]), quick[row, f0], int(nquick[row, f0]))
-                r1 = (mins[row, f1], int(counts[row, f1]), quick[row, f1], int(nquick[row, f1]))
-                out[row] = _compare(p0, r0, scratch, QUICK) + _compare(p1, r1, scratch, QUICK)
-                continue
-            total = 0
-            used = 0
-            for q in range(order.shape[0]):
-                f = order[q]
-                if counts[row, f] < 0:
-                    continue
-                ref = (mins[row, f], int(counts[row, f]), quick[row, f], int(nquick[row, f]))
-                total += _compare(_probe_at(st, f), ref, scratch, QUICK)
-                used += 1
-                if used == PREFILTER_FINGERS:
-                    break
-            out[row] = total
-    return out
-
-
-@njit(parallel=True)
-def _rescore(stack: Stacked, rows: I64, gal: GalleryArrays, n_chunks: int) -> F64:
-    """Full ten-finger scores of the given gallery rows, ``(len(rows), 10)``."""
-    pm, pe, mid, cs, ci, gs, gi, off = stack
-    mins, counts, _, _, nbrs = gal
-    m = rows.shape[0]
-    out = np.zeros((m, FINGER_POSITIONS), dtype=np.float64)
-    size = (m + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        scratch = _scratch()
-        edges = np.empty((MAX_REF_EDGES, 6), dtype=np.uint8)
-        for j in range(c * size, min(m, (c + 1) * size)):
-            row = rows[j]
-            for f in range(FINGER_POSITIONS):
-                gn = int(counts[row, f])
-                pn = off[f + 1, 0] - off[f, 0]
-                if gn < 0 or pn == 0:
-                    continue
-                gm = mins[row, f]
-                ne = _edges_from(gm, gn, nbrs[row, f], FULL, edges)
-                probe = _probe_at((pm, pe, mid, cs, ci, gs, gi, off), f)
-                npair = _compare(probe, (gm, gn, edges, ne), scratch, REFINE)
-                out[j, f] = _score(npair, pn, gn)
-    return out
-
-
-@njit()
-def _fill_row(gal: GalleryArrays, row: int, f: int, m: I16) -> None:
-    """Store one finger's minutiae, neighbour lists and prefilter edges in gallery row ``row``."""
-    mins, counts, quick, nquick, nbrs = gal
-    n = m.shape[0]
-    mins[row, f, :n] = m
-    counts[row, f] = n
-    idx = np.empty((max(n, 1), REF_NEIGHBOURS), dtype=np.int32)
-    _neighbours(m, n, REF_NEIGHBOURS, idx)
-    for i in range(n):
-        for j in range(REF_NEIGHBOURS):
-            nbrs[row, f, i, j] = idx[i, j] if idx[i, j] >= 0 else _NO_NEIGHBOUR
-    nquick[row, f] = _edges_from(m, n, idx, PREFILTER, quick[row, f])
 
 
 @njit()
@@ -785,12 +600,11 @@ def prepare_probe(t: FingerTemplate) -> PreparedProbe:
     return PreparedProbe((m, *_probe_index(m, m.shape[0])))
 
 
-def reference_edges(t: FingerTemplate, prefilter: bool = False) -> U8:
-    """Edges of ``t`` for the reference role, ``(E, 6)`` uint8; with ``prefilter``, only the
-    subset the 1:N prefilter uses (:data:`QUICK_MINUTIAE`, :data:`QUICK_NEIGHBOURS`)."""
+def reference_edges(t: FingerTemplate) -> U8:
+    """Edges of ``t`` for the reference role, ``(E, 6)`` uint8."""
     m = np.array(t.minutiae)
     out = np.empty((m.shape[0] * REF_NEIGHBOURS, 6), dtype=np.uint8)
-    ne = _reference_edges(m, m.shape[0], PREFILTER if prefilter else FULL, out)
+    ne = _reference_edges(m, m.shape[0], out)
     return out[:ne].copy()
 
 
