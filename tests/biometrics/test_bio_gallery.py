@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scomm.biometrics.calibration import Calibration
-from scomm.biometrics.gallery import SHORTLIST, Gallery
+from scomm.biometrics.gallery import ENGINE, SHORTLIST, Gallery
 from scomm.biometrics.records import StoreDamaged
 from scomm.biometrics.synthetic import (
     ImpressionNoise,
@@ -191,7 +191,4 @@ _miss = _Miss()
 def test_shipped_calibration_belongs_to_this_engine() -> None:
     """A change to the encoder, the verifier or the cascade changes the impostor scores, so the
     shipped calibration must be refitted (``bench/biometrics.py --calibrate``) with it."""
-    from scomm.biometrics.calibration import Calibration
-    from scomm.biometrics.gallery import ENGINE
-
     assert Calibration.load().engine == ENGINE
