@@ -16,7 +16,7 @@ GOOD = {"name": "t", "period": {"start": "2010-01-01", "end": "2010-12-31"},
 
 
 def test_builtin_scenarios_are_valid() -> None:
-    for name in ("default", "southwest"):
+    for name in ("default", "southwest", "national"):
         spec = scenarios.load(scenarios.builtin(name))
         assert spec.name == name
     assert scenarios.load(Path(__file__).parent / "data" / "tiny.yaml").counties == ("35013",)

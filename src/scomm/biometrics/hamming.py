@@ -3,10 +3,10 @@
 Why our own and not faiss. faiss's ``IndexBinaryFlat`` has specialised distance code for codes
 of 4 to 64 bytes; an identity code is 320 bytes (ten 256-bit finger codes, and shorter ones
 lose the mate under poor captures: ``docs/benchmarks.md``), which falls to its generic
-computer. Measured here at a million identities (``bench/biometrics.py --prefilter-only``),
-faiss 1.15.1 took ~40 ms per query alone and ~20 ms per query in batches of 16; this scan,
-with the 40 words of a code a compile-time constant so that LLVM unrolls and vectorises the
-popcounts, ~20 and ~6 ms.
+computer. Measured here on a million random codes, faiss 1.15.1 took ~40-50 ms per query
+alone and ~20-24 ms per query in batches of 16; this scan (hardware popcount over the code's
+40 words, the queries of a batch kept in L1) ~20-25 ms and ~5-8 ms. At ten million codes it
+takes 121 ms alone and 33 ms per query in batches (``docs/benchmarks.md``).
 
 Shape of the work. Rows are split into tasks of :data:`ROWS_PER_TASK`, spread over numba's
 threads; each row, once loaded, meets every query of the batch (the queries stay in L1), so a
