@@ -11,6 +11,7 @@ where the template-space model below costs microseconds (reference/biometrics.md
   proportions, and booking impressions of them under a documented noise model.
 - ``encoder``: the fixed-length 256-bit code of a finger (pair histogram, learned projection,
   fixed-weight ranking) that the 1:N prefilter scans.
+- ``hamming``: the exact top-k Hamming scan of identity codes (numba), the prefilter's loop.
 - ``mcc``: Minutia Cylinder-Code verification (numba), the matcher behind every decision.
 - ``matcher``: a Hough-alignment minutiae matcher kept as MCC's point of comparison in the
   evaluation.
@@ -28,12 +29,11 @@ where the template-space model below costs microseconds (reference/biometrics.md
 Nothing here imports numba at package import time, so importing the template codec stays cheap
 for code (formats, agencies) that only moves prints around.
 
-Two OpenMP runtimes share the process: faiss bundles its own libgomp and numba's parallel
-kernels use the system's. With the default spin-waiting, each runtime's idle threads hold both
-cores for a while after every parallel region and starve the other's (a 100K prefilter took
-32 ms instead of 5 ms between MCC calls). Passive waiting is set here, before either library
-loads, unless the operator chose a policy.
-"""
+Two OpenMP runtimes can share the process: faiss (imported by the encoder's measurements)
+bundles its own libgomp and numba's parallel kernels use the system's. With the default spin-
+waiting, each runtime's idle threads hold both cores for a while after every parallel region
+and starve the other's (a 100K prefilter took 32 ms instead of 5 ms between MCC calls). Passive
+waiting is set here, before either library loads, unless the operator chose a policy. """
 
 import os
 

@@ -1,11 +1,13 @@
 """Fixed-length binary prefilter codes: 256 bits per finger, exact Hamming as the 1:N pre-score.
 
 What it is for. The 1:N engine (:mod:`~scomm.biometrics.gallery`) concatenates an identity's
-ten finger codes into 320 bytes and scans every enrolled identity with faiss's exact Hamming
-index; the summed distance is a ten-finger score fusion at memory-bandwidth speed, and only
-the nearest identities go on to MCC verification (reference/biometrics.md §5.3). So the code
-has to put the mate among the few nearest of a million identities, be small (the scan costs
-its size), and be cheap to compute (enrolment encodes ten million fingers for a 1M gallery).
+ten finger codes into 320 bytes and scans every enrolled identity by exact Hamming distance
+(:mod:`~scomm.biometrics.hamming`; this module's rank measurements, which run over codes of
+several lengths, use faiss's flat binary index); the summed distance is a ten-finger score
+fusion at memory-bandwidth speed, and only the nearest identities go on to MCC verification
+(reference/biometrics.md §5.3). So the code has to put the mate among the few nearest of a
+million identities, be small (the scan costs its size), and be cheap to compute (enrolment
+encodes ten million fingers for a 1M gallery).
 
 Method: a bag of minutia pairs, learned linear projection, fixed-weight ranking.
 

@@ -5,7 +5,7 @@ prefilter and verifies the top-K candidates with a minutiae matcher. The stored 
 minutiae only (≤ 2.5 KB resident per identity): cylinders take 192 bytes each, 8-12 KB per
 finger, ~77 KB per identity (reference/biometrics.md §5.2). So a candidate finger's cylinders
 are built here from its minutiae every time it is verified; the probe's are built once per
-search. Hence the emphasis on the builder's speed (:func:`cylinders`, :func:`score_rows`).
+search. Hence the emphasis on the builder's speed (:func:`cylinders`, :func:`score_pairs`).
 
 Method: Cappelli, Ferrara & Maltoni, "Minutia Cylinder-Code: a new representation and matching
 technique for fingerprint recognition", IEEE TPAMI 32(12):2128-2141, 2010 ("the paper"), in its
@@ -48,8 +48,9 @@ genuine and 10,000 impostor pairs; ten-finger fusion separates 500 mated from 3,
 pairs completely with either matcher, but with d' 14.8 / 6.4 (default / poor) against Hough's
 24.6 / 9.3. A 64-minutia rolled finger costs 0.39 ms to build (0.12 ms at 50 minutiae) and a
 comparison with the reference built on the fly 0.49 ms, against 18 µs for the Hough matcher:
-as a top-K verifier MCC costs ~2.5 ms per ten-finger candidate on two threads, so it suits a
-second opinion on a handful of candidates, not the verification of every one.
+as a verifier MCC costs ~2.5 ms per ten-finger candidate on two threads, so the gallery
+screens its shortlist on two fingers first and completes only the best candidate (~24 finger
+comparisons, ~10 ms a search at 100K: ``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
