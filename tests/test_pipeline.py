@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 from scomm.adapters import audit, db
 from scomm.adapters import tables as t
 from scomm.adapters.bus import SimulatedCrash
+from scomm.adapters.index import GalleryStore, gallery_dir
 from scomm.domain.messages import Message
 from scomm.oversight.statistics import COLUMNS
 from scomm.sim import scenario as scenarios
@@ -85,6 +86,23 @@ def test_audit_chain_of_a_run_verifies(sqlite_run: RunResult) -> None:
     engine = db.make_engine(db.default_url(sqlite_run.out_dir))
     with engine.connect() as conn:
         assert audit.verify(conn).entries > sqlite_run.metrics["bookings"]
+    engine.dispose()
+
+
+def test_the_run_keeps_its_galleries_and_a_restart_reopens_them(sqlite_run: RunResult) -> None:
+    """Seeding writes the galleries next to the tables; the run's system reopened them and
+    kept them current, so a restarted service finds them agreeing with the tables."""
+    engine = db.make_engine(db.default_url(sqlite_run.out_dir))
+    for table, key in ((t.iafis_subjects, "fbi_number"), (t.ident_subjects, "ident_id")):
+        path = gallery_dir(sqlite_run.out_dir / "galleries", table)
+        before = (path / "manifest.json").stat().st_mtime_ns
+        store = GalleryStore(table, key, path)
+        with engine.connect() as conn:
+            ids = set(conn.execute(select(table.c[key])).scalars())
+        assert store.load(engine) == len(ids) > 0
+        assert store.gallery is not None and set(store.gallery.subject_ids()) == ids
+        assert (path / "manifest.json").stat().st_mtime_ns == before  # reopened, not rebuilt
+        store.gallery.close()
     engine.dispose()
 
 

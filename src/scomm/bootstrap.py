@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table
 
 from scomm.adapters import db, deadlines
 from scomm.adapters.bus import FaultHook, InProcessBus, Listener, Subscription
 from scomm.adapters.clock import Clock
-from scomm.adapters.index import GalleryStore
+from scomm.adapters.index import GalleryStore, gallery_dir
 from scomm.adapters.reference import ReferenceData
 from scomm.adapters.tables import iafis_subjects, ident_subjects
 from scomm.adapters.uow import UnitOfWork
@@ -76,6 +77,11 @@ class System:
         self.services.iafis.load(self.engine)
         self.services.ident.load(self.engine)
 
+    def close(self) -> None:
+        """Write the galleries' appended enrolments out, so the next start reopens them."""
+        self.services.iafis.close()
+        self.services.ident.close()
+
 
 def _consumer(name: str, routes: Mapping[str, AgencyHandler],
               svc: Services) -> Subscription:
@@ -94,12 +100,19 @@ def _clock_consumer() -> Subscription:
 
 
 def bootstrap(engine: Engine, clock: Clock, listeners: Sequence[Listener] = (),
-              fault: FaultHook | None = None, migrate: bool = True) -> System:
+              fault: FaultHook | None = None, migrate: bool = True,
+              galleries: Path | None = None) -> System:
+    """The system on ``engine``. With ``galleries``, the fingerprint galleries are kept in that
+    folder and reopened at the next start instead of rebuilt (:class:`GalleryStore`)."""
     if migrate:
         db.migrate(engine)
+
+    def store(table: Table, key: str) -> GalleryStore:
+        return GalleryStore(table, key, gallery_dir(galleries, table) if galleries else None)
+
     svc = Services(reference=ReferenceData(), catalog=load_catalog(),
-                   iafis=GalleryStore(iafis_subjects, "fbi_number"),
-                   ident=GalleryStore(ident_subjects, "ident_id"))
+                   iafis=store(iafis_subjects, "fbi_number"),
+                   ident=store(ident_subjects, "ident_id"))
     subs = [_consumer(name, routes, svc) for name, routes in ROUTES.items()]
     subs.append(_clock_consumer())
     system = System(engine=engine, clock=clock, services=svc,

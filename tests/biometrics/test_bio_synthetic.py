@@ -21,6 +21,7 @@ from scomm.biometrics.synthetic import (
     identity_impression,
     identity_master,
     impress,
+    make_captures,
     make_master_tenprint,
     make_population,
 )
@@ -213,6 +214,19 @@ def test_an_identity_does_not_depend_on_its_batch(population: Population) -> Non
     assert np.array_equal(chunk.minutiae, population.minutiae[500:540])
     assert np.array_equal(chunk.counts, population.counts[500:540])
     assert np.array_equal(chunk.quality, population.quality[500:540])
+
+
+def test_captures_of_scattered_identities_are_their_population_rows(
+    population: Population,
+) -> None:
+    rows = np.array([999, 3, 517, 3, 0])
+    got = make_captures(4242, 1000 + rows, workers=2)
+    assert np.array_equal(got.minutiae, population.minutiae[rows])
+    assert np.array_equal(got.counts, population.counts[rows])
+    assert np.array_equal(got.quality, population.quality[rows])
+    assert len(make_captures(4242, np.array([], dtype=np.int64))) == 0
+    with pytest.raises(ValueError, match="≥ 0"):
+        make_captures(4242, np.array([5, -1]))
 
 
 def test_identities_seeds_and_captures_differ(population: Population) -> None:

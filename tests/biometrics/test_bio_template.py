@@ -10,11 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scomm.biometrics.synthetic import make_population
 from scomm.biometrics.template import (
     MAX_MINUTIAE,
     FingerTemplate,
+    Packed,
     Tenprint,
     decode_tenprint,
+    encode_packed,
     encode_tenprint,
 )
 from scomm.domain.errors import InvalidInput
@@ -230,3 +233,14 @@ def test_base64_errors_are_translated() -> None:
         base64.b64decode("TPA", validate=True)
     with pytest.raises(InvalidInput):
         decode_tenprint("TPA")
+
+
+def test_bulk_encoding_is_the_one_by_one_encoding() -> None:
+    pop = make_population(31, 0, 25)
+    sparse = Packed.of([Tenprint((None,) * 9 + (pop.tenprint(0).fingers[0],)), Tenprint(
+        (None,) * 10)])
+    for packed in (pop, sparse):
+        encoded = encode_packed(packed)
+        assert encoded == [encode_tenprint(packed.tenprint(r)) for r in range(len(packed))]
+        assert [decode_tenprint(e) for e in encoded] == [
+            packed.tenprint(r) for r in range(len(packed))]

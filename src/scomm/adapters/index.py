@@ -33,6 +33,11 @@ REBUILD_BATCH = 5000
 parallel pass, small enough that the packed batch (~10 KB a subject) stays modest."""
 
 
+def gallery_dir(root: Path, table: Table) -> Path:
+    """Where the gallery of a subject table lives under a run's galleries folder."""
+    return root / table.name
+
+
 def digest(ids: Iterable[str]) -> int:
     """An order-free fingerprint of a set of ids: the sum of their 64-bit hashes."""
     total = 0
@@ -80,6 +85,11 @@ class GalleryStore:
                 self.gallery.enrol_packed(batch_ids, Packed.of(batch))
         self.gallery.flush()
         return len(self.gallery)
+
+    def close(self) -> None:
+        if self.gallery is not None:
+            self.gallery.close()
+            self.gallery = None
 
     def _fresh(self) -> Gallery:
         if self.directory is None:

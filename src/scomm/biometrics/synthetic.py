@@ -1026,14 +1026,14 @@ def identity_impression(
 @njit()
 def _fill(
     seed: np.uint64,
-    start: int,
+    identities: IntArray,
     capture: np.uint64,
     noise: FloatArray,
     out: I16Array,
     counts: I16Array,
     quality: U8Array,
 ) -> None:
-    """Rows ``r`` of the packed arrays get identity ``start + r``'s capture ``capture``."""
+    """Row ``r`` of the packed arrays gets identity ``identities[r]``'s capture ``capture``."""
     s = np.empty(4, dtype=np.uint64)
     cap = FINGER_POSITIONS * _MINUTIAE_RANGE[1]
     x, y, angle = np.empty(cap), np.empty(cap), np.empty(cap)
@@ -1042,7 +1042,7 @@ def _fill(
     geom = np.empty((FINGER_POSITIONS, _G_LEN))
     master = (x, y, angle, kind, off, geom)
     for r in range(out.shape[0]):
-        identity = np.uint64(start + r)
+        identity = np.uint64(identities[r])
         _seed(_identity_key(seed, identity, _MASTER_STREAM), s)
         _draw_master(s, x, y, angle, kind, off, geom)
         _seed(_identity_key(seed, identity, _CAPTURE_STREAM + capture), s)
@@ -1075,15 +1075,38 @@ def make_population(
     batch, so chunks can be generated separately and in any order. ``workers`` threads split
     the rows (the kernel releases the GIL); the result does not depend on their number.
     """
-    if count < 0 or workers < 1:
-        raise ValueError(f"need count ≥ 0 and workers ≥ 1, got {count} and {workers}")
+    if count < 0:
+        raise ValueError(f"need count ≥ 0, got {count}")
     _check_key_parts(seed, start, capture)
     if start + count > 2**63:
         raise ValueError(f"identities must stay below 2**63, got {start} + {count}")
-    pop = Population(
-        seed=seed,
-        start=start,
-        capture=capture,
+    packed = make_captures(seed, np.arange(start, start + count, dtype=np.int64), noise,
+                           capture=capture, workers=workers)
+    return Population(seed=seed, start=start, capture=capture, minutiae=packed.minutiae,
+                      counts=packed.counts, quality=packed.quality)
+
+
+def make_captures(
+    seed: int,
+    identities: IntArray,
+    noise: ImpressionNoise = ImpressionNoise(),
+    *,
+    capture: int = 0,
+    workers: int = 1,
+) -> Packed:
+    """Capture ``capture`` of each of ``identities`` (any order, repeats allowed): row ``r`` is
+    :func:`identity_impression` ``(seed, identities[r], capture, noise)``. The bulk path for a
+    gallery whose members are not one contiguous range, such as the people of a synthetic
+    nation that IDENT holds. ``workers`` threads split the rows (the kernel releases the GIL);
+    the result does not depend on their number."""
+    ids = np.ascontiguousarray(identities, dtype=np.int64)
+    count = len(ids)
+    if workers < 1:
+        raise ValueError(f"need workers ≥ 1, got {workers}")
+    if count and ids.min() < 0:
+        raise ValueError(f"identities must be ≥ 0, got {int(ids.min())}")
+    _check_key_parts(seed, int(ids.max()) if count else 0, capture)
+    out = Packed(
         minutiae=np.zeros((count, FINGER_POSITIONS, MAX_MINUTIAE + 1, 4), dtype=np.int16),
         counts=np.full((count, FINGER_POSITIONS), -1, dtype=np.int16),
         quality=np.zeros((count, FINGER_POSITIONS), dtype=np.uint8),
@@ -1092,7 +1115,7 @@ def make_population(
 
     def run(lo: int, hi: int) -> None:
         sl = slice(lo, hi)
-        _fill(useed, start + lo, ucap, vec, pop.minutiae[sl], pop.counts[sl], pop.quality[sl])
+        _fill(useed, ids[sl], ucap, vec, out.minutiae[sl], out.counts[sl], out.quality[sl])
 
     bounds = np.linspace(0, count, min(workers, max(count, 1)) + 1).astype(int).tolist()
     if len(bounds) == 2:
@@ -1100,4 +1123,4 @@ def make_population(
     else:
         with ThreadPoolExecutor(len(bounds) - 1) as pool:
             list(pool.map(run, bounds[:-1], bounds[1:]))
-    return pop
+    return out

@@ -1,8 +1,10 @@
 """The synthetic nation: people with a true status, and the records the federal sources hold.
 
 Every person is generated from the scenario seed and their own index, so the same scenario
-always yields the same people, and a person's master fingerprints can be regenerated on demand
-instead of being held in memory (the 1:100 national replay has a million IDENT identities).
+always yields the same people, and a person's fingerprints are those of identity ``index`` of
+population ``seed`` (:func:`scomm.biometrics.synthetic.identity_impression`): regenerated on
+demand instead of held in memory, and generated in bulk for the million IDENT identities of the
+1:100 national replay (:func:`scomm.biometrics.synthetic.make_captures`).
 
 What is true (``Person``) and what the systems record (``records_for``) are kept apart on
 purpose: records are derived from truth with the staleness the seeds describe, such as a
@@ -22,7 +24,6 @@ from typing import Any
 import numpy as np
 import yaml
 
-from scomm.biometrics.synthetic import MasterTenprint, make_master_tenprint
 from scomm.policy.catalog import OffenseCatalog
 from scomm.sim.calibration import CountyRates
 from scomm.sim.jurisdictions import Jurisdiction
@@ -33,8 +34,9 @@ CITIZEN_STATUSES = frozenset({"citizen_by_birth", "naturalized_citizen", "usc_ad
                               "usc_trusted_traveler"})
 
 #: Seed streams: each purpose draws from its own generator so adding draws in one place does
-#: not shift every other random choice of the run.
-STREAM_PEOPLE, STREAM_PRINTS, STREAM_BOOKINGS, STREAM_IMPRESSIONS, STREAM_WORLD = range(5)
+#: not shift every other random choice of the run. (Streams 1 and 3 drew prints; prints are now
+#: keyed by identity in :mod:`scomm.biometrics.synthetic`.)
+STREAM_PEOPLE, STREAM_BOOKINGS, STREAM_WORLD = 0, 2, 4
 
 
 def load_params(path: Path = POPULATION) -> dict[str, Any]:
@@ -144,9 +146,6 @@ class Nation:
     people: list[Person]
     pools: dict[str, list[int]]
     params: dict[str, Any]
-
-    def master(self, person: Person) -> MasterTenprint:
-        return make_master_tenprint(rng_for(self.seed, STREAM_PRINTS, person.index))
 
     @cached_property
     def by_id(self) -> dict[str, Person]:

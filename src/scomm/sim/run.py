@@ -103,8 +103,9 @@ def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
         nation = builder.build(pools)
         seed_reference(engine, everywhere.values(), scenario)
         task = progress.add_task("loading federal records", total=len(nation.people))
-        seed_nation(engine, clock, nation, advance=lambda n: progress.advance(task, n))
-    system = bootstrap(engine, clock, migrate=False, fault=fault)
+        seed_nation(engine, clock, nation, out_dir / "galleries",
+                    advance=lambda n: progress.advance(task, n))
+    system = bootstrap(engine, clock, migrate=False, fault=fault, galleries=out_dir / "galleries")
     world = World(scenario, nation, system, clock, {j.fips5: j for j in selected}, rates,
                   ChargeModel(catalog, nation.params))
     system.bus.listeners.append(world.listener)
@@ -118,6 +119,7 @@ def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
             progress.advance(task)
             day += timedelta(days=1)
     world.save_truth()
+    system.close()
     codes = {b: t.current_codes for b, t in world.truth.items()}
     with engine.connect() as conn:
         parquet.export(conn, out_dir / "parquet", actor="job:simulate", at=clock.now())
