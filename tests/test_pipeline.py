@@ -112,6 +112,19 @@ def test_same_seed_same_run(sqlite_run: RunResult, tmp_path: Path) -> None:
         assert again.metrics[key] == sqlite_run.metrics[key]
 
 
+def test_searching_ahead_changes_no_answer(sqlite_run: RunResult, tmp_path: Path) -> None:
+    searches = sqlite_run.metrics["searches"]
+    assert searches["iafis_settled"] > 0.8 * sqlite_run.metrics["submissions"]
+    assert 0 < searches["ident_settled"] <= searches["ident_searched_ahead"]
+    one_by_one = _run(tmp_path, search_ahead=False)
+    assert one_by_one.metrics["searches"]["iafis_searched_ahead"] == 0
+    a = db.make_engine(db.default_url(sqlite_run.out_dir))
+    b = db.make_engine(db.default_url(tmp_path))
+    assert _state(a) == _state(b)
+    a.dispose()
+    b.dispose()
+
+
 @pytest.mark.postgres
 def test_postgres_run_matches_sqlite(sqlite_run: RunResult, pg_url: str,
                                      tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from scomm.adapters.tables import iafis_subjects, ident_subjects
 from scomm.adapters.uow import UnitOfWork
 from scomm.agencies import detainers, field_office, iafis, ident, lea, lesc, sib
 from scomm.agencies.services import Services
+from scomm.domain.booking import Booking
 from scomm.domain.messages import ExpireDeadlines, Message
 from scomm.policy.catalog import load_catalog
 
@@ -76,6 +77,10 @@ class System:
         self.services.reference.refresh(self.engine)
         self.services.iafis.load(self.engine)
         self.services.ident.load(self.engine)
+
+    def expect(self, bookings: Sequence[Booking]) -> None:
+        """Search bookings ahead of their submission (:func:`scomm.agencies.iafis.expect`)."""
+        iafis.expect(bookings, self.services)
 
     def close(self) -> None:
         """Write the galleries' appended enrolments out, so the next start reopens them."""

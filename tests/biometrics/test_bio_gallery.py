@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scomm.biometrics.calibration import Calibration
-from scomm.biometrics.gallery import ENGINE, SHORTLIST, Gallery
+from scomm.biometrics.gallery import ENGINE, SHORTLIST, CandidateList, Gallery
 from scomm.biometrics.records import StoreDamaged
 from scomm.biometrics.synthetic import (
     ImpressionNoise,
@@ -192,3 +192,36 @@ def test_shipped_calibration_belongs_to_this_engine() -> None:
     """A change to the encoder, the verifier or the cascade changes the impostor scores, so the
     shipped calibration must be refitted (``bench/biometrics.py --calibrate``) with it."""
     assert Calibration.load().engine == ENGINE
+
+
+def _same(a: CandidateList | None, b: CandidateList) -> None:
+    assert a is not None
+    assert a == b
+
+
+def test_an_early_search_settles_to_the_search_it_stands_for(enrolled: Population) -> None:
+    g = Gallery.temporary()
+    g.enrol_packed(_ids(0, 1000), _head(enrolled, 1000))
+    mated, stranger, late = _probe(5), _probe(SIZE + 1), _probe(1500)
+    early = g.search_ahead([mated, stranger, late])
+    for e, p in zip(early, (mated, stranger, late), strict=True):
+        _same(g.settle(e), g.search(p))
+    g.enrol_packed(_ids(1500, 1501), Packed(enrolled.minutiae[1500:1501],
+                                            enrolled.counts[1500:1501],
+                                            enrolled.quality[1500:1501]))
+    assert g.settle(early[2]) is None, "its mate was enrolled since: search again"
+    _same(g.settle(early[0]), g.search(mated))
+    _same(g.settle(early[1]), g.search(stranger))
+    g.remove("S000005")
+    assert g.settle(early[0]) is None, "a shortlisted identity was withdrawn"
+    assert g.search(mated).hit is None
+
+
+def test_an_early_search_of_an_empty_gallery_settles_after_enrolment(
+        enrolled: Population) -> None:
+    g = Gallery.temporary()
+    early = g.search_ahead([_probe(3)])
+    _same(g.settle(early[0]), g.search(_probe(3)))
+    g.enrol_packed(_ids(3, 4), Packed(enrolled.minutiae[3:4], enrolled.counts[3:4],
+                                      enrolled.quality[3:4]))
+    assert g.settle(early[0]) is None

@@ -9,16 +9,19 @@ booking date, whether the same prints go on to IDENT.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import insert, select
 
 from scomm.adapters.tables import criminal_searches, iafis_history
 from scomm.adapters.uow import UnitOfWork
 from scomm.agencies.services import Services
-from scomm.biometrics.template import decode_tenprint
+from scomm.domain.booking import Booking
 from scomm.domain.messages import (
     CriminalSearchCompleted,
     HistoryEntry,
+    Routing,
     SubmissionForwarded,
     mid,
 )
@@ -39,8 +42,25 @@ def history_of(uow: UnitOfWork, fbi_number: str) -> tuple[HistoryEntry, ...]:
                               fips5=r.fips5) for r in rows)
 
 
+def expect(bookings: Sequence[Booking], svc: Services) -> None:
+    """Search bookings ahead of their arrival: every one against the criminal file, and the
+    ones interoperability will share (the same rule :func:`search` applies) against IDENT.
+
+    A replay knows a day's bookings at its start; searching them as a batch is what lets a
+    national replay fit on two cores. It changes no answer (:meth:`GalleryStore.identify`).
+    """
+    svc.iafis.expect([b.prints for b in bookings])
+    svc.ident.expect([b.prints for b in bookings if _routing(b.fips5, b.booked_at, svc).shared])
+
+
+def _routing(fips5: str, booked_at: datetime, svc: Services) -> Routing:
+    j = svc.reference.jurisdiction(fips5)
+    return routing_on(booked_at.date(), j.state_abbr, j.fips5, j.activation_date,
+                      svc.reference.elections)
+
+
 def search(msg: SubmissionForwarded, uow: UnitOfWork, svc: Services) -> None:
-    hit = svc.iafis.identify(decode_tenprint(msg.prints))
+    hit = svc.iafis.identify(msg.prints)
     if hit is not None:
         fbi, score, new = hit.subject_id, hit.score, False
         history = history_of(uow, fbi)
@@ -55,9 +75,7 @@ def search(msg: SubmissionForwarded, uow: UnitOfWork, svc: Services) -> None:
          "sentence_days": None, "fips5": msg.fips5}
         for i, c in enumerate(msg.charges)])
     uow.audit("write", "criminal_history", fbi, {"booking_id": msg.booking_id, "new": new})
-    j = svc.reference.jurisdiction(msg.fips5)
-    routing = routing_on(msg.booked_at.date(), j.state_abbr, j.fips5, j.activation_date,
-                         svc.reference.elections)
+    routing = _routing(msg.fips5, msg.booked_at, svc)
     uow.conn.execute(insert(criminal_searches).values(
         booking_id=msg.booking_id, fips5=msg.fips5, fbi_number=fbi, new_identity=new,
         score=score, shared_with_ident=routing.shared, routing_rule=routing.rule_id,

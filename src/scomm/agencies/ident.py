@@ -11,14 +11,13 @@ from sqlalchemy import insert
 from scomm.adapters.tables import immigration_searches
 from scomm.adapters.uow import UnitOfWork
 from scomm.agencies.services import Services
-from scomm.biometrics.template import decode_tenprint
 from scomm.domain.messages import CriminalSearchCompleted, ImmigrationSearchCompleted, mid
 
 
 def search(msg: CriminalSearchCompleted, uow: UnitOfWork, svc: Services) -> None:
     if not msg.routing.shared:
         return
-    hit = svc.ident.identify(decode_tenprint(msg.prints))
+    hit = svc.ident.identify(msg.prints)
     ident_id = hit.subject_id if hit else None
     score = hit.score if hit else 0.0
     uow.conn.execute(insert(immigration_searches).values(

@@ -105,6 +105,19 @@ class CandidateList:
         return None
 
 
+@dataclass(frozen=True, eq=False)
+class EarlySearch:
+    """An identification made before its probe arrived (:meth:`Gallery.search_ahead`): the
+    probe's code, its shortlist (Hamming distances and rows, nearest first), the verified
+    candidates, and how many rows the gallery had then."""
+
+    code: U8
+    distances: I64
+    rows: I64
+    candidates: tuple[Candidate, ...]
+    rows_seen: int
+
+
 class Gallery:
     """An enrolled population searchable 1:N by tenprint (see the module docstring).
 
@@ -237,11 +250,14 @@ class Gallery:
     def prefilter(self, probes: Sequence[Tenprint], k: int = SHORTLIST) -> tuple[I64, I64]:
         """Stage 1 alone: the ``k`` nearest rows of each probe and their Hamming distances,
         ``(len(probes), k)`` each, rows -1 past the gallery's size; one scan for all probes."""
-        return self._prefilter(_pack(probes), k)
+        return self._scan(self._codes(_pack(probes)), k)
 
-    def _prefilter(self, packed: Packed, k: int) -> tuple[I64, I64]:
+    @staticmethod
+    def _codes(packed: Packed) -> U8:
         codes = encoder.encode_arrays(packed.minutiae, packed.counts, probe=True)
-        codes = codes.reshape(len(packed), IDENTITY_CODE_BYTES)
+        return codes.reshape(len(packed), IDENTITY_CODE_BYTES)
+
+    def _scan(self, codes: U8, k: int) -> tuple[I64, I64]:
         table, alive = self._store.code_buffer()
         words = table.view(np.uint64)
         return hamming.scan(words, alive, len(self._store), codes.view(np.uint64), k)
@@ -262,19 +278,74 @@ class Gallery:
         if k < 1:
             raise InvalidInput("k", f"must be ≥ 1, got {k}")
         packed = _pack(probes)
-        threshold = self.threshold
-        fpir = self.calibration.fpir(threshold, len(self))
         if not len(self):
-            return [CandidateList((), threshold, fpir, 0) for _ in probes]
-        distances, rows = self._prefilter(packed, max(k, SHORTLIST))
+            return [self._decided(()) for _ in probes]
+        _, _, _, ranked = self._search(packed, k)
+        return [self._decided(r) for r in ranked]
+
+    def search_ahead(self, probes: Sequence[Tenprint]) -> list[EarlySearch]:
+        """Identifications of probes that have not arrived yet, in one batch, to be finished
+        by :meth:`settle` when each arrives.
+
+        Why. A jail's submissions reach the search one at a time, and one search alone pays
+        the whole gallery scan and a parallel pass too small for two cores; a replay knows a
+        day's submissions in advance, so it searches them together (three times the
+        throughput at a million identities, ``docs/benchmarks.md``) and each result is settled
+        against what the gallery became in between.
+        """
+        packed = _pack(probes)
+        n = len(self._store)
+        if not len(self):
+            empty = np.full((len(probes), SHORTLIST), -1, dtype=np.int64)
+            codes = self._codes(packed)
+            return [EarlySearch(codes[i], np.full(SHORTLIST, hamming.FAR), empty[i], (), n)
+                    for i in range(len(probes))]
+        codes, distances, rows, ranked = self._search(packed, 1)
+        return [EarlySearch(codes[i], distances[i], rows[i], ranked[i], n)
+                for i in range(len(probes))]
+
+    def settle(self, early: EarlySearch) -> CandidateList | None:
+        """The candidate list a search now would return, from an early search, or ``None``
+        when it cannot be had without searching again.
+
+        Exact, not approximate: the shortlist is the nearest :data:`SHORTLIST` live rows,
+        ties to the lower row. Rows enrolled since the early search have higher numbers, so
+        the shortlist stands unless one of them is strictly nearer than its last member (a
+        scan of those rows only) or one of its members has been withdrawn; verification of a
+        standing shortlist gives the same scores, and the threshold is taken at today's size.
+        """
+        n = len(self._store)
+        _, alive = self._store.code_buffer()
+        kept = early.rows[early.rows >= 0]
+        if not alive[kept].all():
+            return None
+        if n > early.rows_seen:
+            table, _ = self._store.code_buffer()
+            words = table[early.rows_seen:n].view(np.uint64)
+            newest, _ = hamming.scan(words, alive[early.rows_seen:n], n - early.rows_seen,
+                                     early.code.view(np.uint64)[None, :], 1)
+            if newest[0, 0] < early.distances[-1]:
+                return None
+        return self._decided(early.candidates)
+
+    def _decided(self, candidates: tuple[Candidate, ...]) -> CandidateList:
+        threshold = self.threshold
+        return CandidateList(candidates, threshold, self.calibration.fpir(threshold, len(self)),
+                             len(self))
+
+    def _search(self, packed: Packed, k: int) -> tuple[U8, I64, I64, list[tuple[Candidate, ...]]]:
+        """Prefilter and verify: the probes' codes, their shortlists (distances and rows) and
+        ranked candidates."""
+        codes = self._codes(packed)
+        distances, rows = self._scan(codes, max(k, SHORTLIST))
         scores = self._verify(packed, rows, k)
         out = []
-        for p in range(len(probes)):
+        for p in range(len(packed)):
             done = np.flatnonzero((rows[p] >= 0) & ~np.isnan(scores[p, :, 0]))
             fused = scores[p, done].sum(axis=1)
             ids = [self._store.ids[r] for r in rows[p, done].tolist()]
             order = sorted(range(len(done)), key=lambda i: (-fused[i], ids[i]))
-            ranked = tuple(
+            out.append(tuple(
                 Candidate(
                     rank=n + 1,
                     subject_id=ids[i],
@@ -283,9 +354,8 @@ class Gallery:
                     prefilter_distance=int(distances[p, done[i]]),
                 )
                 for n, i in enumerate(order)
-            )
-            out.append(CandidateList(ranked, threshold, fpir, len(self)))
-        return out
+            ))
+        return codes, distances, rows, out
 
     def _verify(self, packed: Packed, rows: I64, k: int) -> F64:
         """Stages 2a and 2b for every probe: finger scores ``(P, shortlist, 10)``, NaN for the

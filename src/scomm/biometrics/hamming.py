@@ -36,7 +36,8 @@ ROWS_PER_TASK = 16_384
 by a neighbour on a shared machine does not hold up the scan (8 tasks at a million rows were
 1.7 times slower than 64)."""
 
-_FAR = np.int64(1) << 62
+FAR = np.int64(1) << 62
+"""The distance reported for an empty place on a shortlist."""
 
 
 @njit()
@@ -55,11 +56,11 @@ def _insert(dist: I64, rows: I64, d: int, r: int) -> None:
 @njit(parallel=True)
 def _scan(codes: U64, alive: B, n: int, queries: U64, k: int, tasks: int) -> tuple[I64, I64]:
     nq = queries.shape[0]
-    best_d = np.full((tasks, nq, k), _FAR, dtype=np.int64)
+    best_d = np.full((tasks, nq, k), FAR, dtype=np.int64)
     best_r = np.full((tasks, nq, k), -1, dtype=np.int64)
     size = (n + tasks - 1) // tasks
     for t in prange(tasks):
-        worst = np.full(nq, _FAR, dtype=np.int64)
+        worst = np.full(nq, FAR, dtype=np.int64)
         for r in range(t * size, min(n, (t + 1) * size)):
             if not alive[r]:
                 continue

@@ -74,7 +74,9 @@ def _comparison(conn: Any, scenario: Scenario, selected: list[Jurisdiction]) -> 
 
 def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
              console: Console | None = None, quiet: bool = False,
-             fault: FaultHook | None = None) -> RunResult:
+             fault: FaultHook | None = None, search_ahead: bool = True) -> RunResult:
+    """Replay ``scenario`` into ``out_dir``. ``search_ahead=False`` makes every search wait
+    for its submission, the slow way the tests compare the batched replay with."""
     started = time.perf_counter()
     console = console or Console(stderr=True)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -107,7 +109,7 @@ def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
                     advance=lambda n: progress.advance(task, n))
     system = bootstrap(engine, clock, migrate=False, fault=fault, galleries=out_dir / "galleries")
     world = World(scenario, nation, system, clock, {j.fips5: j for j in selected}, rates,
-                  ChargeModel(catalog, nation.params))
+                  ChargeModel(catalog, nation.params), search_ahead=search_ahead)
     system.bus.listeners.append(world.listener)
     end = scenario.period.end + timedelta(days=scenario.settle_days)
     with _progress(console, quiet) as progress:
@@ -119,6 +121,10 @@ def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
             progress.advance(task)
             day += timedelta(days=1)
     world.save_truth()
+    searches = {f"{name}_{what}": getattr(store, what)
+                for name, store in (("iafis", system.services.iafis),
+                                    ("ident", system.services.ident))
+                for what in ("searched_ahead", "settled")}
     system.close()
     codes = {b: t.current_codes for b, t in world.truth.items()}
     with engine.connect() as conn:
@@ -128,6 +134,7 @@ def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
         stats = statistics.county_table(conn, [j.fips5 for j in selected])
         comparison = _comparison(conn, scenario, selected)
         seconds = time.perf_counter() - started
+        metrics["searches"] = searches
         metrics["seconds"] = round(seconds, 1)
         metrics["bookings_per_second"] = round(metrics["bookings"] / seconds, 1)
         report.render(out_dir / "report.html", conn, scenario, metrics, stats, comparison,

@@ -106,8 +106,9 @@ def _mixture(rng: np.random.Generator, parts: list[dict[str, float]]) -> timedel
 class World:
     def __init__(self, scenario: Scenario, nation: Nation, system: System, clock: ManualClock,
                  jurisdictions: dict[str, Jurisdiction], rates: dict[str, CountyRates],
-                 charges: ChargeModel) -> None:
+                 charges: ChargeModel, search_ahead: bool = True) -> None:
         self.s = scenario
+        self.search_ahead = search_ahead
         self.nation = nation
         self.system = system
         self.clock = clock
@@ -121,6 +122,7 @@ class World:
         self.truth: dict[str, BookingTruth] = {}
         self.case_booking: dict[str, str] = {}
         self.bookings_made = 0
+        self.bookings_built = 0
         self.events_run = 0
         self._seen: set[str] = set()
         self._next_deadline: datetime | None = None
@@ -191,7 +193,10 @@ class World:
             day += timedelta(days=1)
 
     def _book_day(self, day: date) -> None:
+        """Draw the day's bookings in every county, schedule each at its hour, and let the
+        system search their prints as one batch (:meth:`System.expect`) unless told not to."""
         rng = rng_for(self.s.seed, STREAM_BOOKINGS, day.toordinal())
+        bookings = []
         for fips5 in sorted(self.nation.pools):
             rate = self.rates[fips5].bookings_per_day * self.s.scale
             for n in range(int(rng.poisson(rate))):
@@ -201,8 +206,12 @@ class World:
                 local = datetime.combine(day, time(0), tzinfo=tz) + timedelta(
                     seconds=float(rng.uniform(0, 86400)))
                 booked_at = local.astimezone(UTC)
-                booking_id = f"{fips5}-{day:%Y%m%d}-{n:04d}"
-                self.at(booked_at, partial(self._book, booking_id, person, booked_at, fips5))
+                booking = self._booking(f"{fips5}-{day:%Y%m%d}-{n:04d}", person, booked_at,
+                                        fips5)
+                bookings.append(booking)
+                self.at(booked_at, partial(self._submit, booking))
+        if self.search_ahead:
+            self.system.expect(bookings)
 
     def _charges(self, rng: np.random.Generator, person: Person) -> tuple[str, ...]:
         n = int(pick(rng, {int(k): v for k, v in self.p["charges_per_booking"].items()}))
@@ -212,7 +221,8 @@ class World:
                                    and not has_l1_conviction) for i in range(n)]
         return tuple(dict.fromkeys(codes))
 
-    def _book(self, booking_id: str, person: Person, booked_at: datetime, fips5: str) -> None:
+    def _booking(self, booking_id: str, person: Person, booked_at: datetime,
+                 fips5: str) -> Booking:
         rng = rng_for(self.s.seed, STREAM_BOOKINGS, zlib.crc32(booking_id.encode()))
         codes = self._charges(rng, person)
         stay = _mixture(rng, self.p["release_after_hours"]) or timedelta(hours=24)
@@ -232,15 +242,19 @@ class World:
             charges=tuple(Charge(ncic_code=c) for c in codes),
             monitoring=MonitoringFields(race=person.race, ethnicity=person.ethnicity,
                                         language=person.language),
-            prints=impression_of(self.nation, person, 100 + self.bookings_made))
+            prints=impression_of(self.nation, person, 100 + self.bookings_built))
         self.truth_rows.append({
             "booking_id": booking_id, "person_id": person.person_id, "fips5": fips5,
             "booked_at": booked_at,
             "detail": {"release_at": truth.release_at.isoformat(),
                        "convicted_before_release": truth.convicted_before_release}})
+        self.bookings_built += 1
+        return booking
+
+    def _submit(self, booking: Booking) -> None:
         self.bookings_made += 1
-        self.send(SubmitBooking(message_id=mid("SubmitBooking", booking_id),
-                                occurred_at=booked_at, booking=booking))
+        self.send(SubmitBooking(message_id=mid("SubmitBooking", booking.booking_id),
+                                occurred_at=booking.booked_at, booking=booking))
 
     def save_truth(self) -> None:
         """Write the bookings' ground truth (who was really booked) for evaluation."""
