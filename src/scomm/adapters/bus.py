@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Executable, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from scomm.adapters.clock import Clock
 from scomm.adapters.tables import inbox, outbox
@@ -27,6 +28,15 @@ from scomm.adapters.uow import UnitOfWork
 from scomm.domain.messages import Message, load_message
 
 Handler = Callable[[Message, UnitOfWork], None]
+
+
+
+def _record_delivery(dialect: str, **row: object) -> Executable:
+    """The inbox row, inserted with ``ON CONFLICT DO NOTHING``: one statement both records a
+    delivery and tells a redelivery (no row inserted) from a first one."""
+    if dialect == "postgresql":
+        return postgresql.insert(inbox).values(**row).on_conflict_do_nothing()
+    return sqlite.insert(inbox).values(**row).on_conflict_do_nothing()
 
 
 class SimulatedCrash(Exception):
@@ -70,14 +80,11 @@ class InProcessBus:
         """Apply ``msg`` to one consumer exactly once; False if it had already been applied."""
         self._hook("before_deliver", sub.consumer, msg)
         with UnitOfWork(self.engine, self.clock, actor=f"agency:{sub.consumer}") as uow:
-            seen = uow.conn.execute(
-                select(inbox.c.message_id).where(inbox.c.consumer == sub.consumer,
-                                                 inbox.c.message_id == msg.message_id)).first()
-            if seen is not None:
+            first_time = uow.conn.execute(_record_delivery(
+                self.engine.dialect.name, consumer=sub.consumer, message_id=msg.message_id,
+                processed_at=uow.now()))
+            if first_time.rowcount == 0:
                 return False
-            uow.conn.execute(insert(inbox).values(consumer=sub.consumer,
-                                                  message_id=msg.message_id,
-                                                  processed_at=uow.now()))
             sub.handler(msg, uow)
             self._hook("before_commit", sub.consumer, msg)
             uow.commit()

@@ -65,6 +65,18 @@ SCREEN_FINGERS = 2
 """Fingers compared per shortlisted identity before the best ones are completed: on two
 fingers a mate already scores about three times a stranger's best (``docs/benchmarks.md``)."""
 
+SCREEN_ACCEPT = 0.06
+"""A rank-1 candidate whose screen score reaches this is completed at once, its rivals left
+unscreened. Screen scores (two fingers) of 1,500 non-mated searches at 20K identities peaked
+at 0.038, and 98% of mates under poor captures (all under default ones) reach 0.06
+(``docs/benchmarks.md``): a mate ranked first by the prefilter, nearly every mated search,
+then costs ten finger comparisons instead of twenty-four."""
+
+SCREEN_REJECT = 0.045
+"""Below this best screen score no candidate is completed, and the identification returns an
+empty list: the lowest mate's screen score in those runs was 0.054 (poor captures), the highest
+stranger's 0.038. A non-mated search, most of IDENT's, then costs sixteen comparisons."""
+
 IDENTITY_CODE_BYTES = FINGER_POSITIONS * encoder.CODE_BYTES
 
 ENGINE = f"{encoder.VERSION}/mcc16b-lssr/shortlist{SHORTLIST}-screen{SCREEN_FINGERS}"
@@ -141,6 +153,11 @@ class Gallery:
         if threshold is not None and not (np.isfinite(threshold) and threshold >= 0):
             raise InvalidInput("threshold", f"must be a finite number ≥ 0, got {threshold!r}")
         self.fixed_threshold = threshold
+        self.gates = True
+        """Whether identifications (``k = 1``) stop early at :data:`SCREEN_ACCEPT` and
+        :data:`SCREEN_REJECT`; off, every search completes its best screened candidate, which
+        is what the calibration is fitted on (the gates only ever drop candidates, so its
+        threshold stays an upper bound on the FPIR)."""
         self._store = store
         self._rows: dict[str, int] = {}
         for row in np.flatnonzero(store.alive):
@@ -364,6 +381,8 @@ class Gallery:
         Screen: each shortlisted candidate is compared on :data:`SCREEN_FINGERS` fingers, the
         probe's most informative (most valid cylinders) among those the candidate has too.
         Complete: the ``k`` best screened are compared on all their remaining fingers.
+        With :attr:`gates` and ``k = 1``, the screen stops at a rank-1 candidate that reaches
+        :data:`SCREEN_ACCEPT`, and nothing is completed below :data:`SCREEN_REJECT`.
         """
         unique, local = np.unique(rows[rows >= 0], return_inverse=True)
         gallery = self._store.gather(unique)
@@ -379,12 +398,23 @@ class Gallery:
         screen = np.zeros_like(both)
         np.put_along_axis(screen, np.broadcast_to(preference[:, None, :], both.shape), first, 2)
         scores = np.zeros(both.shape)
-        self._compare(cylinders, gallery, where, screen, scores)
+        gated = self.gates and k == 1
+        accepted = np.zeros(len(rows), dtype=bool)
+        if gated:
+            lead = np.zeros_like(screen)
+            lead[:, 0] = screen[:, 0]
+            self._compare(cylinders, gallery, where, lead, scores)
+            accepted = scores[:, 0].sum(axis=1) >= SCREEN_ACCEPT
+            screen[accepted, 1:] = False
+        self._compare(cylinders, gallery, where, screen & ~(scores > 0), scores)
         partial = np.where(where >= 0, scores.sum(axis=2), -np.inf)
+        partial[accepted, 1:] = -np.inf
         best = np.argsort(-partial, axis=1, kind="stable")[:, :k]
         complete = np.zeros(where.shape, dtype=bool)
         np.put_along_axis(complete, best, True, axis=1)
         complete &= where >= 0
+        if gated:
+            complete &= partial >= SCREEN_REJECT
         self._compare(cylinders, gallery, where, both & ~screen & complete[:, :, None], scores)
         scores[~complete] = np.nan
         return scores

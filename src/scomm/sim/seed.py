@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, Table, insert
 
+from scomm.adapters import db
 from scomm.adapters.audit import AuditWriter
 from scomm.adapters.clock import Clock
 from scomm.adapters.index import gallery_dir
@@ -146,6 +147,7 @@ def seed_nation(engine: Engine, clock: Clock, nation: Nation, galleries: Path | 
             audit.flush()
     finally:
         seeded.close()
+    db.checkpoint(engine)
     return counts
 
 
