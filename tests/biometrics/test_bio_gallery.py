@@ -225,3 +225,23 @@ def test_an_early_search_of_an_empty_gallery_settles_after_enrolment(
     g.enrol_packed(_ids(3, 4), Packed(enrolled.minutiae[3:4], enrolled.counts[3:4],
                                       enrolled.quality[3:4]))
     assert g.settle(early[0]) is None
+
+
+def test_the_screen_gates_change_no_identification(gallery: Gallery) -> None:
+    probes = [_probe(i) for i in range(0, SIZE, 150)]
+    probes += [_probe(i, ImpressionNoise.poor()) for i in range(7, SIZE, 300)]
+    strangers = [_probe(SIZE + j) for j in range(20)]
+    gated = gallery.search_many(probes + strangers)
+    gallery.gates = False
+    try:
+        full = gallery.search_many(probes + strangers)
+    finally:
+        gallery.gates = True
+    for g, f in zip(gated[:len(probes)], full[:len(probes)], strict=True):
+        assert g.hit is not None and f.hit is not None
+        assert g.hit.subject_id == f.hit.subject_id
+        assert g.hit.score == pytest.approx(f.hit.score)
+    for g, f in zip(gated[len(probes):], full[len(probes):], strict=True):
+        assert g.hit is None and f.hit is None
+        assert g.candidates == (), "a stranger's best screen score stays below the gate"
+        assert len(f.candidates) == 1

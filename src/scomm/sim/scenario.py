@@ -125,7 +125,7 @@ class Nation(Strict):
     """Knobs of the synthetic population that are not calibrated from the county table."""
 
     ident_background_factor: float = Field(
-        default=1.0, ge=0.0, le=50.0,
+        default=1.0, ge=0.0, le=100.0,
         description="IDENT identities never booked in the run, per IDENT identity in the pool")
     pool_factor: float = Field(
         default=1.0, gt=0.0, le=5.0,
