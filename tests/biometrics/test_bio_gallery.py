@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scomm.biometrics.calibration import Calibration
-from scomm.biometrics.gallery import ENGINE, SHORTLIST, CandidateList, Gallery
+from scomm.biometrics.gallery import ENGINE, SHORTLIST, CandidateList, Gallery, Probes
 from scomm.biometrics.records import StoreDamaged
 from scomm.biometrics.synthetic import (
     ImpressionNoise,
@@ -245,3 +245,18 @@ def test_the_screen_gates_change_no_identification(gallery: Gallery) -> None:
         assert g.hit is None and f.hit is None
         assert g.candidates == (), "a stranger's best screen score stays below the gate"
         assert len(f.candidates) == 1
+
+
+def test_prepared_probes_taken_apart_search_as_if_prepared_alone(gallery: Gallery) -> None:
+    tenprints = [_probe(i) for i in (4, 40, 400)] + [_probe(SIZE + 2)]
+    probes = Probes.of(tenprints)
+    picked = probes.take([3, 1])
+    alone = Probes.of([tenprints[3], tenprints[1]])
+    for a, b in zip(picked.cylinders.arrays, alone.cylinders.arrays, strict=True):
+        assert np.array_equal(a, b)
+    assert np.array_equal(picked.cylinders.offsets, alone.cylinders.offsets)
+    assert np.array_equal(picked.codes, alone.codes)
+    early = gallery.search_ahead(picked)
+    assert [gallery.settle(e) for e in early] == gallery.search_many([tenprints[3], tenprints[1]])
+    assert len(probes.take([])) == 0
+    assert gallery.search_ahead(probes.take([])) == []

@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import Engine, Table, func, insert, select
 
 from scomm.adapters.uow import UnitOfWork
-from scomm.biometrics.gallery import Candidate, EarlySearch, Gallery
+from scomm.biometrics.gallery import Candidate, EarlySearch, Gallery, Probes
 from scomm.biometrics.records import StoreDamaged
 from scomm.biometrics.template import Packed, Tenprint, decode_tenprint
 
@@ -108,19 +108,26 @@ class GalleryStore:
             raise RuntimeError(f"the {self.table.name} gallery is used before load()")
         return self.gallery
 
-    def expect(self, prints: Sequence[str]) -> None:
-        """Search ``prints`` ahead of their arrival, in one batch (:meth:`Gallery.search_ahead`).
+    def expect(self, prints: Sequence[str], probes: Probes | None = None) -> None:
+        """Search ``prints`` ahead of their arrival, in one batch (:meth:`Gallery.search_ahead`);
+        ``probes``, when given, are the same prints already prepared.
 
         A result waits for its submission until two later batches have been expected, then is
         dropped (a submission that never came, or was never shared): a replay expects a day at
         a time, and a county's day ends up to eight hours after the UTC day that expected it.
         """
-        unique = [p for p in dict.fromkeys(prints) if p not in self._ahead]
+        rows, seen = [], set(self._ahead)
+        for i, p in enumerate(prints):
+            if p not in seen:
+                seen.add(p)
+                rows.append(i)
         self._older, self._ahead = self._ahead, {}
-        if unique:
-            early = self._loaded().search_ahead([decode_tenprint(p) for p in unique])
-            self._ahead = dict(zip(unique, early, strict=True))
-        self.searched_ahead += len(unique)
+        if rows:
+            prepared = (probes.take(rows) if probes is not None
+                        else Probes.of([decode_tenprint(prints[i]) for i in rows]))
+            early = self._loaded().search_ahead(prepared)
+            self._ahead = dict(zip((prints[i] for i in rows), early, strict=True))
+        self.searched_ahead += len(rows)
 
     def identify(self, prints: str) -> Candidate | None:
         """The identified subject of a submission's prints, or ``None``; the same answer

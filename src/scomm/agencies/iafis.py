@@ -17,6 +17,8 @@ from sqlalchemy import insert, select
 from scomm.adapters.tables import criminal_searches, iafis_history
 from scomm.adapters.uow import UnitOfWork
 from scomm.agencies.services import Services
+from scomm.biometrics.gallery import Probes
+from scomm.biometrics.template import decode_tenprint
 from scomm.domain.booking import Booking
 from scomm.domain.messages import (
     CriminalSearchCompleted,
@@ -49,8 +51,13 @@ def expect(bookings: Sequence[Booking], svc: Services) -> None:
     A replay knows a day's bookings at its start; searching them as a batch is what lets a
     national replay fit on two cores. It changes no answer (:meth:`GalleryStore.identify`).
     """
-    svc.iafis.expect([b.prints for b in bookings])
-    svc.ident.expect([b.prints for b in bookings if _routing(b.fips5, b.booked_at, svc).shared])
+    if not bookings:
+        return
+    prints = [b.prints for b in bookings]
+    probes = Probes.of([decode_tenprint(p) for p in prints])
+    svc.iafis.expect(prints, probes)
+    shared = [i for i, b in enumerate(bookings) if _routing(b.fips5, b.booked_at, svc).shared]
+    svc.ident.expect([prints[i] for i in shared], probes.take(shared))
 
 
 def _routing(fips5: str, booked_at: datetime, svc: Services) -> Routing:
