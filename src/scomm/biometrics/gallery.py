@@ -139,9 +139,7 @@ class Probes:
     @classmethod
     def of(cls, tenprints: Sequence[Tenprint]) -> Probes:
         packed = _pack(tenprints)
-        codes = encoder.encode_arrays(packed.minutiae, packed.counts, probe=True)
-        return cls(packed, codes.reshape(len(packed), IDENTITY_CODE_BYTES),
-                   mcc.prepare_probes(packed.minutiae, packed.counts))
+        return cls(packed, _probe_codes(packed), mcc.prepare_probes(packed.minutiae, packed.counts))
 
     def __len__(self) -> int:
         return len(self.packed)
@@ -313,9 +311,7 @@ class Gallery:
     def prefilter(self, probes: Sequence[Tenprint], k: int = SHORTLIST) -> tuple[I64, I64]:
         """Stage 1 alone: the ``k`` nearest rows of each probe and their Hamming distances,
         ``(len(probes), k)`` each, rows -1 past the gallery's size; one scan for all probes."""
-        packed = _pack(probes)
-        codes = encoder.encode_arrays(packed.minutiae, packed.counts, probe=True)
-        return self._scan(codes.reshape(len(packed), IDENTITY_CODE_BYTES), k)
+        return self._scan(_probe_codes(_pack(probes)), k)
 
     def _scan(self, codes: U8, k: int) -> tuple[I64, I64]:
         table, alive = self._store.code_buffer()
@@ -482,3 +478,9 @@ def _pack(probes: Sequence[Tenprint]) -> Packed:
         if not isinstance(p, Tenprint):
             raise InvalidInput(f"probes[{i}]", f"expected a Tenprint, got {type(p).__name__}")
     return Packed.of(probes)
+
+
+def _probe_codes(packed: Packed) -> U8:
+    """The identity codes of probes ``(P, IDENTITY_CODE_BYTES)``."""
+    codes = encoder.encode_arrays(packed.minutiae, packed.counts, probe=True)
+    return codes.reshape(len(packed), IDENTITY_CODE_BYTES)
