@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from scomm.domain.errors import AuditChainBroken, ScommError
+from scomm.entrypoints.console import DbOption, err, fail, out, store_url
+from scomm.entrypoints.policy_cli import participation, policy_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Secure Communities reference implementation on synthetic people.")
@@ -27,25 +28,8 @@ booking_app = typer.Typer(no_args_is_help=True, help="Submit bookings as a jail 
 app.add_typer(audit_app, name="audit")
 app.add_typer(booking_app, name="booking")
 app.add_typer(scenario_app, name="scenario")
-
-TABLE_WIDTH = 150
-# Piped to a file or another program, print the statistics table in full rather than at 80 columns.
-out = Console() if sys.stdout.isatty() else Console(width=TABLE_WIDTH)
-err = Console(stderr=True)
-
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Database URL [default: $SCOMM_DATABASE_URL, else ./out/scomm.db]")]
-
-
-def _url(db: str | None) -> str:
-    from scomm.adapters.db import default_url
-
-    return db or default_url()
-
-
-def _fail(exc: ScommError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
+app.add_typer(policy_app, name="policy")
+app.command("participation")(participation)
 
 
 @app.command()
@@ -77,7 +61,7 @@ def simulate(
             spec = scenarios.parse({**spec.model_dump(mode="json", by_alias=True), **overrides})
         result = run(spec, out_dir, url=db or _env_url(), console=err, quiet=quiet)
     except ScommError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _print_statistics(result.statistics)
     _print_comparison(result.comparison)
     m = result.metrics
@@ -140,7 +124,7 @@ def audit_verify(db: DbOption = None) -> None:
     from scomm.adapters import audit
     from scomm.adapters.db import make_engine
 
-    engine = make_engine(_url(db))
+    engine = make_engine(store_url(db))
     try:
         with engine.connect() as conn:
             result = audit.verify(conn)
@@ -169,7 +153,7 @@ def scenario_check(path: Path) -> None:
     try:
         spec = scenarios.load(path)
     except ScommError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     out.print(f"{path}: valid scenario {spec.name!r}")
 
 
@@ -179,7 +163,7 @@ def stats(db: DbOption = None) -> None:
     from scomm.adapters.db import make_engine
     from scomm.oversight.statistics import county_table
 
-    engine = make_engine(_url(db))
+    engine = make_engine(store_url(db))
     with engine.connect() as conn:
         _print_statistics(county_table(conn))
     engine.dispose()
@@ -212,7 +196,7 @@ def booking_submit(path: Path, db: DbOption = None) -> None:
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise InvalidInput(str(path), f"not a readable JSON file: {exc}") from None
             booking = parse_booking(data)
-        engine = make_engine(_url(db))
+        engine = make_engine(store_url(db))
         clock = ManualClock(max(booking.booked_at, datetime.now(UTC)))
         system = bootstrap(engine, clock)
         applied = system.bus.handle(SubmitBooking(
@@ -222,5 +206,5 @@ def booking_submit(path: Path, db: DbOption = None) -> None:
             raise InvalidInput("booking.booking_id",
                                f"{booking.booking_id!r} was already submitted; nothing changed")
     except ScommError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     out.print(f"booking {booking.booking_id} submitted and processed")

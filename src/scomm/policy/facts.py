@@ -22,10 +22,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from scomm.domain.booking import Frozen, NcicCode
+from scomm.domain.booking import Frozen, NcicCode, error_path
+from scomm.domain.errors import InvalidInput
 from scomm.domain.messages import StatusCode
+from scomm.policy.catalog import load_catalog
 
 T = TypeVar("T")
 
@@ -118,3 +120,25 @@ class DecisionFacts(Frozen):
 
 FACT_NAMES: tuple[str, ...] = tuple(DecisionFacts.model_fields)
 """The base fact names rules may refer to (besides derived facts and stage outputs)."""
+
+
+def parse_facts(data: object) -> DecisionFacts:
+    """Validate a facts document (``policy decide``'s input); the error names the first bad
+    field, and a code the offense catalog cannot classify is refused here, by its path, rather
+    than deep inside a rule."""
+    try:
+        facts = DecisionFacts.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(error_path("facts", tuple(first["loc"])), first["msg"]) from None
+    catalog = load_catalog()
+    codes = [(f"facts.convictions.value[{i}].ncic_code", c.ncic_code)
+             for i, c in enumerate(facts.convictions.value)]
+    codes += [(f"facts.pending_charges.value[{i}]", c)
+              for i, c in enumerate(facts.pending_charges.value)]
+    for where, code in codes:
+        try:
+            catalog.get(code)
+        except InvalidInput as exc:
+            raise InvalidInput(where, exc.problem) from None
+    return facts

@@ -13,6 +13,10 @@ this module answers from them for any date:
 * :func:`optional_aspects_on`: what a state or agency could choose on that date.
 * :func:`forwards_minor_offense_prints`: a state may choose not to send minor-offense prints
   to the FBI at all; such bookings never reach IAFIS or IDENT.
+* :func:`moa_on` and :func:`may_opt_out`: a state's agreement on a date, and the one official
+  answer to "may we opt out?" for a state or county on a date. The answer is generated from
+  the same honored terms :func:`routing_on` applies, so the answer given and the routing done
+  cannot disagree, and two answers for the same date and place are always the same.
 """
 
 from __future__ import annotations
@@ -347,3 +351,133 @@ def forwards_minor_offense_prints(
     if not choices:
         return True
     return max(choices, key=lambda e: e.requested_on).mode != "no_minor_offense_prints"
+
+
+MoaState = Literal["none", "not yet in force", "in force", "cancelled"]
+
+
+@dataclass(frozen=True, slots=True)
+class MoaStatus:
+    """A state's Secure Communities MOA as of a date: signatures, clause, cancellation."""
+
+    state_abbr: str
+    on: dt.date
+    ice_signed_on: dt.date | None
+    state_signed_on: dt.date | None
+    in_force_from: dt.date | None
+    cancelled_on: dt.date | None
+    termination_notice_days: int
+    state: MoaState
+
+
+def _cancellation(book: ParticipationRules) -> dt.date | None:
+    """When the MOAs were cancelled: the first definition that ignores elections."""
+    return next((d.effective_from for d in book.definitions if d.elections_ignored), None)
+
+
+def moa_on(
+    state_abbr: str, on: dt.date, *, rules: ParticipationRules | None = None
+) -> MoaStatus:
+    """The state's MOA on ``on``: in force from the later signature, terminable on the
+    rulebook's notice, and void from the cancellation (August 2011)."""
+    if not _STATE.match(state_abbr):
+        raise InvalidInput("state_abbr", f"must be 2 capitals, got {state_abbr!r}")
+    book = load_participation() if rules is None else rules
+    dates = book.moas.get(state_abbr)
+    ice, state = dates if dates else (None, None)
+    start = book.moa_in_force_from(state_abbr)
+    cancelled = _cancellation(book)
+    status: MoaState
+    if start is None:
+        status = "none"
+    elif cancelled is not None and on >= cancelled:
+        status = "cancelled"
+    elif on < start:
+        status = "not yet in force"
+    else:
+        status = "in force"
+    return MoaStatus(state_abbr, on, ice, state, start, cancelled,
+                     book.moa_termination_notice_days, status)
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutOption:
+    """One way out the definition in force honors for the asker, and when it would apply."""
+
+    mode: ElectionMode
+    how: str
+    notice_days: int
+    effective_on: dt.date
+    effect: str
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutAnswer:
+    """The official answer to "may we opt out?" for a state or county on a date."""
+
+    on: dt.date
+    state_abbr: str
+    fips5: str | None
+    definition_id: str | None
+    source: str
+    may_opt_out: bool
+    options: tuple[OptOutOption, ...]
+    text: str
+
+
+_EFFECT = {
+    "postponed": "prints are not shared with IDENT",
+    "limited": "prints are still checked against IDENT; ICE receives the results, the agency "
+    "does not",
+}
+
+
+def may_opt_out(
+    on: dt.date,
+    state_abbr: str,
+    fips5: str | None = None,
+    *,
+    rules: ParticipationRules | None = None,
+) -> OptOutAnswer:
+    """What the rules in force on ``on`` let the state (or, with ``fips5``, the county) choose.
+
+    An option is listed only if :func:`routing_on` would honor an election of that mode made by
+    this asker on ``on`` once its notice has run: same scopes, same MOA requirement, same notice.
+    """
+    if fips5 is not None and not _FIPS5.match(fips5):
+        raise InvalidInput("fips5", f"must be 5 digits, got {fips5!r}")
+    book = load_participation() if rules is None else rules
+    moa = moa_on(state_abbr, on, rules=book)
+    definition = book.definition_on(on)
+    asker = f"county {fips5}" if fips5 else f"state {state_abbr}"
+    if definition is None:
+        return OptOutAnswer(on, state_abbr, fips5, None, book.source, False, (),
+                            f"Secure Communities had not begun on {on.isoformat()} (it began "
+                            f"{book.program_start.isoformat()}); there was nothing to opt out of.")
+    scope: Scope = "county" if fips5 else "state"
+    options: list[OptOutOption] = []
+    refused: list[str] = []
+    for mode, terms in sorted(definition.honored.items()):
+        if scope not in terms.scopes:
+            refused.append(f"{mode} is open only to a {' or '.join(terms.scopes)}")
+        elif terms.requires_moa and moa.state != "in force":
+            refused.append(f"{mode} needs an MOA in force to terminate ({state_abbr}: "
+                           f"{moa.state})")
+        else:
+            options.append(OptOutOption(
+                mode,  # type: ignore[arg-type]  # honored keys are validated: limited/postponed
+                terms.how, terms.notice_days, on + dt.timedelta(days=terms.notice_days),
+                _EFFECT[mode]))
+    if options:
+        ways = "; ".join(
+            f"{o.mode}: {o.how}, effective {o.effective_on.isoformat()} ({o.effect})"
+            for o in options)
+        text = f"Yes. On {on.isoformat()} the {asker} may choose — {ways}."
+    elif definition.elections_ignored:
+        text = f"No. {definition.summary}"
+    else:
+        why = "; ".join(refused) or "the definition in force offers no way out"
+        text = (f"No. On {on.isoformat()} under {definition.id}: {why}. Prints are shared "
+                "with IDENT from each county's activation.")
+    return OptOutAnswer(on, state_abbr, fips5, definition.id, definition.source, bool(options),
+                        tuple(options), text)

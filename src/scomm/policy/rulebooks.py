@@ -153,11 +153,15 @@ class Flag:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """One rule; ``written`` is its ``when`` as the file states it, kept so that ``policy show``
+    and ``policy diff`` print the rule in the rulebook's own words rather than a rendering."""
+
     id: str
     description: str
     when: Condition
     sets: Mapping[str, Scalar] = field(default_factory=dict)
     flag: Flag | None = None
+    written: Any = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +177,7 @@ class LevelRule:
     description: str
     level: int
     when: RecordPredicate
+    written: Any = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +297,8 @@ def _compile(raw: _RawRulebook, file: str, catalog: OffenseCatalog) -> Rulebook:
                 flag = Flag(raw_rule.flag.factor, raw_rule.flag.direction)
             elif raw_rule.flag is not None or not sets:
                 raise InvalidInput(where, "in a 'first' stage a rule needs a set and no flag")
-            rules.append(Rule(raw_rule.id, raw_rule.description.strip(), cond, sets, flag))
+            rules.append(Rule(raw_rule.id, raw_rule.description.strip(), cond, sets, flag,
+                              written=raw_rule.when))
         stages.append(Stage(raw_stage.name, raw_stage.mode, tuple(rules)))
     levels = tuple(
         LevelRule(
@@ -300,6 +306,7 @@ def _compile(raw: _RawRulebook, file: str, catalog: OffenseCatalog) -> Rulebook:
             r.description.strip(),
             r.level,
             parse_record_predicate(r.when, f"{file}: rule {r.id}: when", catalog),
+            written=r.when,
         )
         for r in raw.record_levels
     )
