@@ -479,5 +479,8 @@ def may_opt_out(
         why = "; ".join(refused) or "the definition in force offers no way out"
         text = (f"No. On {on.isoformat()} under {definition.id}: {why}. Prints are shared "
                 "with IDENT from each county's activation.")
+    always = " ".join(" ".join(a.text.split()) for a in book.always_optional)
+    if always:
+        text += f" In any case: {always}"
     return OptOutAnswer(on, state_abbr, fips5, definition.id, definition.source, bool(options),
                         tuple(options), text)
