@@ -20,7 +20,7 @@ Two choices make the result correct everywhere and explainable:
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -45,7 +45,9 @@ def federal_holidays() -> HolidayCalendar:
     return calendar
 
 
-def _zone(facility_tz: str) -> ZoneInfo:
+def _zone(facility_tz: str | tzinfo) -> tzinfo:
+    if isinstance(facility_tz, tzinfo):
+        return facility_tz
     try:
         return ZoneInfo(facility_tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -58,7 +60,7 @@ def is_excluded_day(day: date, calendar: HolidayCalendar | None = None) -> bool:
     return day.weekday() >= 5 or day in holidays_in_force
 
 
-def _next_local_midnight(instant: datetime, zone: ZoneInfo) -> datetime:
+def _next_local_midnight(instant: datetime, zone: tzinfo) -> datetime:
     """The UTC instant at which the facility's next local calendar day begins."""
     local_day = instant.astimezone(zone).date()
     return datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
@@ -66,7 +68,7 @@ def _next_local_midnight(instant: datetime, zone: ZoneInfo) -> datetime:
 
 def detainer_deadline(
     release_at: datetime,
-    facility_tz: str,
+    facility_tz: str | tzinfo,
     hours: int = DETAINER_HOURS,
     calendar: HolidayCalendar | None = None,
 ) -> datetime:
@@ -76,7 +78,8 @@ def detainer_deadline(
     If the count runs out exactly at a local midnight, that midnight is the deadline even if
     the day starting then is excluded (the hold ends, it does not reach into that day).
     Naive datetimes are refused: an instant without a zone has no meaning in a jail in
-    another time zone.
+    another time zone. ``facility_tz`` is an IANA name (days follow its DST rules) or a
+    ``tzinfo`` such as a fixed UTC offset when only the offset is known.
     """
     if release_at.tzinfo is None or release_at.utcoffset() is None:
         raise InvalidInput("release_at", "must be a time-zone-aware datetime")

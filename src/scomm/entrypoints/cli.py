@@ -25,8 +25,10 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log.")
 scenario_app = typer.Typer(no_args_is_help=True, help="Scenario files for the main job.")
 booking_app = typer.Typer(no_args_is_help=True, help="Submit bookings as a jail would.")
+detainer_app = typer.Typer(no_args_is_help=True, help="Detainers and the 48-hour limit.")
 app.add_typer(audit_app, name="audit")
 app.add_typer(booking_app, name="booking")
+app.add_typer(detainer_app, name="detainer")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(policy_app, name="policy")
 app.command("participation")(participation)
@@ -208,3 +210,32 @@ def booking_submit(path: Path, db: DbOption = None) -> None:
     except ScommError as exc:
         raise fail(exc) from None
     out.print(f"booking {booking.booking_id} submitted and processed")
+
+
+@detainer_app.command("deadline")
+def detainer_deadline(
+    release: Annotated[str, typer.Option(
+        help="When the person would otherwise be released: ISO 8601 local time with its UTC "
+             "offset, e.g. 2010-12-30T17:00:00-07:00")],
+    tz: Annotated[str | None, typer.Option(
+        help="The facility's IANA time zone (e.g. America/Denver) so that calendar days follow "
+             "its daylight-saving rules [default: the fixed offset of --release]")] = None,
+) -> None:
+    """Print the latest time (ISO 8601, UTC) a detainer may hold the person: 48 hours not
+    counting Saturdays, Sundays and federal holidays where the person is held (8 CFR 287.7(d))."""
+    from datetime import UTC, datetime
+
+    from scomm.domain.detainer_clock import detainer_deadline as deadline
+    from scomm.domain.errors import InvalidInput
+
+    try:
+        try:
+            released = datetime.fromisoformat(release)
+        except ValueError:
+            raise InvalidInput("--release", f"not an ISO 8601 date-time: {release!r}") from None
+        if released.tzinfo is None:
+            raise InvalidInput("--release", "needs its UTC offset, e.g. 2010-12-30T17:00:00-07:00")
+        result = deadline(released, tz or released.tzinfo)
+    except ScommError as exc:
+        raise fail(exc) from None
+    out.print(result.astimezone(UTC).isoformat().replace("+00:00", "Z"), highlight=False)
