@@ -8,13 +8,14 @@ booking date, whether the same prints go on to IDENT.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from scomm.adapters.tables import criminal_searches, iafis_history
+from scomm.adapters.tables import criminal_searches, iafis_history, iafis_subjects
 from scomm.adapters.uow import UnitOfWork
 from scomm.agencies.services import Services
 from scomm.biometrics.gallery import Probes
@@ -30,10 +31,24 @@ from scomm.domain.messages import (
 from scomm.policy.participation import routing_on
 
 
-def new_fbi_number(booking_id: str) -> str:
-    """A stable number for an identity first seen at ``booking_id`` (same after a retry)."""
-    digest = hashlib.blake2b(booking_id.encode(), digest_size=8).hexdigest().upper()
-    return f"{digest[:6]}{digest[6:8]}"
+def new_fbi_number(uow: UnitOfWork, booking_id: str) -> str:
+    """The FBI number of an identity first seen at ``booking_id``: 9 characters like the FBI's
+    UCN, derived from the booking id so that a retried transaction assigns the same number.
+
+    A derived number can clash with an existing subject (45 bits: about one clash per 10^4
+    national replays; the 32 bits used before clashed within one), so a taken number moves on
+    to the next derivation, which is as repeatable as the first.
+    """
+    seed, attempt = booking_id, 0
+    while True:
+        digest = hashlib.blake2b(seed.encode(), digest_size=8).digest()
+        number = base64.b32encode(digest).decode()[:9]
+        taken = uow.conn.execute(select(iafis_subjects.c.fbi_number).where(
+            iafis_subjects.c.fbi_number == number)).first()
+        if taken is None:
+            return number
+        attempt += 1
+        seed = f"{booking_id}#{attempt}"
 
 
 def history_of(uow: UnitOfWork, fbi_number: str) -> tuple[HistoryEntry, ...]:
@@ -73,7 +88,7 @@ def search(msg: SubmissionForwarded, uow: UnitOfWork, svc: Services) -> None:
         history = history_of(uow, fbi)
         uow.audit("read", "criminal_history", fbi, {"booking_id": msg.booking_id})
     else:
-        fbi, score, new = new_fbi_number(msg.booking_id), 0.0, True
+        fbi, score, new = new_fbi_number(uow, msg.booking_id), 0.0, True
         history = ()
         svc.iafis.enrol(uow, fbi, msg.prints)
     uow.conn.execute(insert(iafis_history), [
