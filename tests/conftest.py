@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -78,3 +79,14 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     e = fresh(f"sqlite:///{tmp_path / 'scomm.db'}")
     yield e
     e.dispose()
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One stored run of ``tests/data/tiny.yaml`` (SQLite) shared by the tests that read a
+    store; a test that adds to it must not depend on what the others add."""
+    from scomm.sim import scenario as scenarios
+    from scomm.sim.run import simulate
+
+    tiny = Path(__file__).parent / "data" / "tiny.yaml"
+    return simulate(scenarios.load(tiny), tmp_path_factory.mktemp("tiny"), quiet=True)

@@ -24,7 +24,7 @@ from scomm.sim.run import RunResult, simulate
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 METRICS = ("bookings", "submissions", "ident_matches", "detainers", "uscs_detained",
            "detainers_past_limit", "matches_undocumented_at_close",
-           "decisions_consistent_with_policy")
+           "decisions_consistent_with_policy", "repeat_research_without_reason")
 
 
 def _run(tmp: Path, url: str | None = None, **kw: Any) -> RunResult:

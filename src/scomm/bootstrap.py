@@ -46,6 +46,7 @@ ROUTES: Mapping[str, Mapping[str, AgencyHandler]] = {
     "field_office": {
         "StatusDetermined": field_office.open_case,
         "DecideCase": field_office.decide_case,
+        "RequerySource": field_office.requery_source,
         "RecordEncounter": field_office.record_encounter,
         "RecordDisposition": field_office.record_disposition,
         "ConcludeProceedings": field_office.conclude_proceedings,

@@ -27,13 +27,9 @@ def _invoke(*args: str) -> Any:
     return runner.invoke(app, list(args))
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    from scomm.sim import scenario as scenarios
-    from scomm.sim.run import simulate
-
-    tiny = Path(__file__).parents[1] / "data" / "tiny.yaml"
-    return simulate(scenarios.load(tiny), tmp_path_factory.mktemp("store"), quiet=True)
+@pytest.fixture
+def store(tiny_run: RunResult) -> RunResult:
+    return tiny_run
 
 
 def _write(tmp_path: Path, facts: DecisionFacts | dict[str, Any]) -> Path:

@@ -25,6 +25,7 @@ from scomm.adapters.tables import (
 )
 from scomm.adapters.uow import UnitOfWork
 from scomm.agencies.dossier import decision_facts
+from scomm.agencies.lesc import query_source
 from scomm.agencies.services import Services
 from scomm.domain.errors import IllegalTransition, InvalidInput
 from scomm.domain.messages import (
@@ -38,6 +39,7 @@ from scomm.domain.messages import (
     ProceedingsConcluded,
     RecordDisposition,
     RecordEncounter,
+    RequerySource,
     StatusDetermined,
     mid,
 )
@@ -125,6 +127,19 @@ def decide_case(msg: DecideCase, uow: UnitOfWork, svc: Services) -> None:
             message_id=mid("DetainerIssued", detainer_id), occurred_at=now,
             detainer_id=detainer_id, case_id=msg.case_id, booking_id=case.booking_id,
             ori=case.ori, fips5=case.fips5, operative_upon_conviction=conditional))
+
+
+def requery_source(msg: RequerySource, uow: UnitOfWork, svc: Services) -> None:
+    """Query a source again for a case; the dossier already holds the support center's answer,
+    so this needs a reason (refused without one, changing nothing) and is counted."""
+    reason = (msg.reason or "").strip()
+    if len(reason) < 3:
+        raise InvalidInput("reason", "a repeated query of a record source needs a reason")
+    case = _case(uow, msg.case_id)
+    query_source(uow, msg.case_id, msg.source, case.ident_id, stage="field_office",
+                 repeat_reason=reason)
+    uow.audit("read", "dossier", msg.case_id, {"requery": msg.source},
+              actor=f"officer:{msg.officer}")
 
 
 def _close_if_documented(uow: UnitOfWork, case: Any) -> None:

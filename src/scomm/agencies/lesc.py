@@ -22,6 +22,7 @@ from sqlalchemy import insert, select
 from scomm.adapters.tables import dossier_facts, source_queries, source_records
 from scomm.adapters.uow import UnitOfWork
 from scomm.agencies.services import Services
+from scomm.domain.errors import InvalidInput
 from scomm.domain.messages import (
     Fact,
     ImmigrationSearchCompleted,
@@ -43,12 +44,21 @@ def case_id_for(booking_id: str) -> str:
 
 def query_source(uow: UnitOfWork, case_id: str, source: str, subject_key: str, stage: str,
                  repeat_reason: str | None = None) -> list[dict[str, Any]]:
-    """Read one source for one subject and log the query (counted if it repeats research)."""
+    """Read one source for one subject and log the query.
+
+    Whether it repeats research is read from the log itself (an earlier query of the same
+    source for the same case), never taken from the caller, so a repeat cannot go uncounted;
+    its reason, if any, is recorded with it.
+    """
+    if source not in SOURCES:
+        raise InvalidInput("source", f"unknown record source {source!r}; sources: {SOURCES}")
+    earlier = uow.conn.execute(select(source_queries.c.query_id).where(
+        source_queries.c.case_id == case_id, source_queries.c.source == source).limit(1)).first()
     rows = uow.conn.execute(select(source_records.c.payload).where(
         source_records.c.source == source, source_records.c.subject_key == subject_key)
         .order_by(source_records.c.recorded_on, source_records.c.record_key)).all()
     uow.conn.execute(insert(source_queries).values(
-        case_id=case_id, source=source, stage=stage, repeat=repeat_reason is not None,
+        case_id=case_id, source=source, stage=stage, repeat=earlier is not None,
         reason=repeat_reason, found=bool(rows), at=uow.now()))
     uow.audit("read", f"source:{source}", subject_key, {"case_id": case_id})
     return [dict(r.payload) for r in rows]

@@ -271,6 +271,18 @@ class DecideCase(Command):
     override_reason: str | None = None
 
 
+class RequerySource(Command):
+    """An officer asks a record source again for a researched case (invariant 4): allowed only
+    with a reason, which is recorded and counted (OIG-12-64: research was repeated because the
+    support center's could not be shared)."""
+
+    kind: Literal["RequerySource"] = "RequerySource"
+    case_id: str
+    officer: str
+    source: str
+    reason: str | None = None
+
+
 class RecordEncounter(Command):
     kind: Literal["RecordEncounter"] = "RecordEncounter"
     case_id: str
@@ -346,6 +358,7 @@ AnyMessage = Annotated[
     | ComplaintReceived
     | SubmitBooking
     | DecideCase
+    | RequerySource
     | RecordEncounter
     | RecordDisposition
     | ReportRelease

@@ -135,6 +135,9 @@ def evaluate(conn: Connection, nation: Nation, booking_codes: Mapping[str, tuple
                                                 .where(cases.c.state != "closed"))
     m["repeated_source_queries"] = _count(conn, select(func.count()).select_from(
         source_queries).where(source_queries.c.repeat.is_(True)))
+    m["repeat_research_without_reason"] = _count(conn, select(func.count()).select_from(
+        source_queries).where(source_queries.c.repeat.is_(True),
+                              func.coalesce(func.trim(source_queries.c.reason), "") == ""))
     m["alerts"] = dict(sorted((k, int(v)) for k, v in conn.execute(
         select(alerts.c.kind, func.count()).group_by(alerts.c.kind))))
 
