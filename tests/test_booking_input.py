@@ -62,13 +62,9 @@ def _counts(url: str) -> dict[str, int]:
     return out
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    from scomm.sim import scenario as scenarios
-    from scomm.sim.run import simulate
-
-    tiny = Path(__file__).parent / "data" / "tiny.yaml"
-    return simulate(scenarios.load(tiny), tmp_path_factory.mktemp("store"), quiet=True)
+@pytest.fixture
+def store(tiny_run: RunResult) -> RunResult:
+    return tiny_run
 
 
 @pytest.mark.parametrize("change, expected", [
