@@ -242,14 +242,14 @@ def policy_replay(
     for (a, b), n in r.transitions.items():
         table.add_row(a, b, str(n), style=None if a == b else "bold")
     out.print(table)
-    if r.moved:
+    if r.moved and limit > 0:
         moved = Table(title=f"moved cases (first {min(limit, len(r.moved))} of {len(r.moved)})")
         for c in ("case", "decided", "stored (action, priority, level)", "replayed",
                   "rules that fired"):
             moved.add_column(c, overflow="fold")
         for m in r.moved[:limit]:
             moved.add_row(m.case_id, m.decided_on.isoformat(), str(m.before), str(m.after),
-                          " ".join(m.rules_after))
+                          " ".join(dict.fromkeys(m.rules_after)))
         out.print(moved)
 
 
