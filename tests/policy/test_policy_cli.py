@@ -147,3 +147,26 @@ def test_participation_command() -> None:
     later = _invoke("participation", "--on", "2011-09-01", "--state", "CA")
     assert "may we opt out? No." in later.output
     assert _invoke("participation", "--on", "2010-07-15", "--county", "06037").exit_code == 2
+
+
+def test_jurisdiction_view_is_the_routing_the_flow_applied(store: RunResult) -> None:
+    from scomm.adapters.tables import bookings, criminal_searches
+
+    url = db.default_url(store.out_dir)
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        row = conn.execute(select(criminal_searches.c.fips5, bookings.c.booked_at,
+                                  criminal_searches.c.routing_rule,
+                                  criminal_searches.c.shared_with_ident)
+                           .join(bookings, bookings.c.booking_id == criminal_searches.c.booking_id)
+                           .limit(1)).one()
+    engine.dispose()
+    result = _invoke("jurisdiction", row.fips5, "--on", row.booked_at.date().isoformat(),
+                     "--db", url, "--json")
+    assert result.exit_code == 0, result.output
+    (view,) = json.loads(result.stdout)
+    assert view["routing"]["rule_id"] == row.routing_rule
+    assert view["routing"]["shared"] == row.shared_with_ident
+    assert view["jurisdiction"]["aor"] and view["minor_offense_prints_sent"] in (True, False)
+    missing = _invoke("jurisdiction", "99999", "--on", "2011-06-01", "--db", url)
+    assert missing.exit_code == 2 and "99999" in missing.output

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from scomm.domain.errors import AuditChainBroken, ScommError
 from scomm.entrypoints.console import DbOption, err, fail, out, store_url
-from scomm.entrypoints.policy_cli import participation, policy_app
+from scomm.entrypoints.policy_cli import jurisdiction, participation, policy_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Secure Communities reference implementation on synthetic people.")
@@ -32,6 +32,7 @@ app.add_typer(detainer_app, name="detainer")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(policy_app, name="policy")
 app.command("participation")(participation)
+app.command("jurisdiction")(jurisdiction)
 
 
 @app.command()

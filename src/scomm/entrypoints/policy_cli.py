@@ -304,3 +304,48 @@ def participation(
                   highlight=False)
     if answer is not None:
         out.print(f"may we opt out? {answer.text}", highlight=False)
+
+
+def jurisdiction(
+    fips5: Annotated[list[str], typer.Argument(metavar="FIPS...", help="County FIPS codes")],
+    on: OnOption,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Counties on a date as the flow treats them: activation, area of responsibility,
+    whether their prints are shared with IDENT and their agencies receive the responses, and
+    the state's choice on minor-offense prints (read from the store's jurisdictions and
+    elections)."""
+    from scomm.adapters.db import make_engine
+    from scomm.adapters.reference import ReferenceData
+    from scomm.policy.participation import jurisdiction_on
+
+    engine = make_engine(store_url(db))
+    try:
+        day = _date(on, "--on")
+        reference = ReferenceData()
+        reference.refresh(engine)
+        views = [jurisdiction_on(reference.jurisdiction(f), day, reference.elections)
+                 for f in fips5]
+    except ScommError as exc:
+        raise fail(exc) from None
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json([dataclasses.asdict(v) for v in views])
+        return
+    table = Table(title=f"jurisdictions on {day.isoformat()}")
+    for c in ("FIPS", "county", "st", "AOR", "activated", "shared with IDENT",
+              "agency receives", "minor-offense prints", "MOA", "rule"):
+        table.add_column(c, overflow="fold")
+    for v in views:
+        j = v.jurisdiction
+        table.add_row(j.fips5, j.county_name, j.state_abbr, j.aor,
+                      f"{'yes' if v.activated else 'no'} ({j.activation_date or 'no date'})",
+                      "yes" if v.routing.shared else "no",
+                      "yes" if v.routing.lea_receives else "no",
+                      "sent to the FBI" if v.minor_offense_prints_sent else "withheld by the state",
+                      v.moa.state, v.routing.rule_id)
+    out.print(table)
+    for v in views:
+        out.print(f"{v.jurisdiction.fips5}: {v.routing.reason}", highlight=False)

@@ -34,6 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from scomm.domain.errors import InvalidInput
+from scomm.domain.jurisdiction import JurisdictionInfo
 from scomm.domain.messages import Routing
 
 ElectionMode = Literal["full", "limited", "postponed", "no_minor_offense_prints"]
@@ -484,3 +485,34 @@ def may_opt_out(
         text += f" In any case: {always}"
     return OptOutAnswer(on, state_abbr, fips5, definition.id, definition.source, bool(options),
                         tuple(options), text)
+
+
+@dataclass(frozen=True, slots=True)
+class JurisdictionOn:
+    """One county on one date as the flow treats it: activation, area of responsibility, the
+    routing of its bookings (and so whether its agencies receive the responses), and its
+    state's choice about minor-offense prints."""
+
+    jurisdiction: JurisdictionInfo
+    on: dt.date
+    activated: bool
+    routing: Routing
+    minor_offense_prints_sent: bool
+    moa: MoaStatus
+
+
+def jurisdiction_on(
+    j: JurisdictionInfo,
+    on: dt.date,
+    elections: Sequence[Election],
+    *,
+    rules: ParticipationRules | None = None,
+) -> JurisdictionOn:
+    """What :func:`routing_on` and :func:`forwards_minor_offense_prints` decide for ``j`` on
+    ``on``, with the same elections the flow reads, so the view is the flow's own answer."""
+    book = load_participation() if rules is None else rules
+    routing = routing_on(on, j.state_abbr, j.fips5, j.activation_date, elections, rules=book)
+    return JurisdictionOn(
+        j, on, j.activated_on(on), routing,
+        forwards_minor_offense_prints(j.state_abbr, on, elections, rules=book),
+        moa_on(j.state_abbr, on, rules=book))
