@@ -42,12 +42,10 @@ def _print_json(value: Any) -> None:
 
 
 def _json_default(value: object) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
+    if isinstance(value, dt.date):  # datetimes too
         return value.isoformat()
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
-    if isinstance(value, tuple | frozenset):
-        return list(value)
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
 

@@ -442,33 +442,33 @@ def may_opt_out(
 ) -> OptOutAnswer:
     """What the rules in force on ``on`` let the state (or, with ``fips5``, the county) choose.
 
-    An option is listed only if :func:`routing_on` would honor an election of that mode made by
-    this asker on ``on`` once its notice has run: same scopes, same MOA requirement, same notice.
+    Each honored mode is put to :func:`_not_honored`, the check :func:`routing_on` applies, as an
+    election by this asker on ``on`` looked at once its notice has run; so an option is listed
+    exactly when the routing would honor it, and a refusal gives the routing's own reason.
     """
     if fips5 is not None and not _FIPS5.match(fips5):
         raise InvalidInput("fips5", f"must be 5 digits, got {fips5!r}")
+    if not _STATE.match(state_abbr):
+        raise InvalidInput("state_abbr", f"must be 2 capitals, got {state_abbr!r}")
     book = load_participation() if rules is None else rules
-    moa = moa_on(state_abbr, on, rules=book)
     definition = book.definition_on(on)
     asker = f"county {fips5}" if fips5 else f"state {state_abbr}"
     if definition is None:
         return OptOutAnswer(on, state_abbr, fips5, None, book.source, False, (),
                             f"Secure Communities had not begun on {on.isoformat()} (it began "
                             f"{book.program_start.isoformat()}); there was nothing to opt out of.")
-    scope: Scope = "county" if fips5 else "state"
     options: list[OptOutOption] = []
     refused: list[str] = []
     for mode, terms in sorted(definition.honored.items()):
-        if scope not in terms.scopes:
-            refused.append(f"{mode} is open only to a {' or '.join(terms.scopes)}")
-        elif terms.requires_moa and moa.state != "in force":
-            refused.append(f"{mode} needs an MOA in force to terminate ({state_abbr}: "
-                           f"{moa.state})")
+        election = Election(mode=mode, requested_on=on, fips5=fips5,  # type: ignore[arg-type]
+                            state_abbr=None if fips5 else state_abbr)
+        effective = on + dt.timedelta(days=terms.notice_days)
+        problem = _not_honored(book, definition, election, terms, state_abbr, effective)
+        if problem:
+            refused.append(f"{mode}: {problem}")
         else:
-            options.append(OptOutOption(
-                mode,  # type: ignore[arg-type]  # honored keys are validated: limited/postponed
-                terms.how, terms.notice_days, on + dt.timedelta(days=terms.notice_days),
-                _EFFECT[mode]))
+            options.append(OptOutOption(election.mode, terms.how, terms.notice_days, effective,
+                                        _EFFECT[mode]))
     if options:
         ways = "; ".join(
             f"{o.mode}: {o.how}, effective {o.effective_on.isoformat()} ({o.effect})"
