@@ -170,7 +170,7 @@ def policy_explain(case_id: str, db: DbOption = None, as_json: JsonOption = Fals
     finally:
         engine.dispose()
     if as_json:
-        _print_json({"case_id": e.case_id, "decided_at": e.decided_at, "officer": e.officer,
+        _print_json({"case_id": e.stored.case_id, "decided_at": e.decided_at, "officer": e.officer,
                      "policy_version": e.stored.policy_version,
                      "recommended_action": e.stored.recommended_action, "action": e.action,
                      "followed_recommendation": e.followed_recommendation,
@@ -180,7 +180,7 @@ def policy_explain(case_id: str, db: DbOption = None, as_json: JsonOption = Fals
                      "reproduced": e.reproduced})
         return
     s = e.stored
-    out.print(f"case {e.case_id}, decided {e.decided_at.isoformat()} by officer {e.officer} "
+    out.print(f"case {e.stored.case_id}, decided {e.decided_at.isoformat()} by officer {e.officer} "
               f"under {s.policy_version}", highlight=False)
     override = "" if e.followed_recommendation else f" (override: {e.override_reason})"
     out.print(f"recommended {s.recommended_action}, priority {s.priority}, conviction level "

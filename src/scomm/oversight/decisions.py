@@ -37,7 +37,6 @@ def _stored(row: Any) -> StoredDecision:
 class Explanation:
     """A stored decision with its trace, and the same facts re-decided under the same rules."""
 
-    case_id: str
     decided_at: dt.datetime
     officer: str
     action: str
@@ -70,7 +69,7 @@ def explain(conn: Connection, case_id: str, *, actor: str, at: dt.datetime) -> E
     stored = _stored(row)
     trace = tuple(RuleFired.model_validate(t) for t in row.trace)
     return Explanation(
-        case_id=case_id, decided_at=row.decided_at, officer=row.officer, action=row.action,
+        decided_at=row.decided_at, officer=row.officer, action=row.action,
         followed_recommendation=row.followed_recommendation,
         override_reason=row.override_reason, stored=stored, reason=row.reason, trace=trace,
         redecided=decide(stored.facts, stored.decided_on))
