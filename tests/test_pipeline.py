@@ -24,7 +24,8 @@ from scomm.sim.run import RunResult, simulate
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 METRICS = ("bookings", "submissions", "ident_matches", "detainers", "uscs_detained",
            "detainers_past_limit", "matches_undocumented_at_close",
-           "decisions_consistent_with_policy", "repeat_research_without_reason")
+           "decisions_consistent_with_policy", "repeat_research_without_reason",
+           "hotline_reviews_overdue")
 
 
 def _run(tmp: Path, url: str | None = None, **kw: Any) -> RunResult:
@@ -37,7 +38,7 @@ def _state(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     for table in (t.bookings, t.submissions, t.criminal_searches, t.iafis_history,
                   t.immigration_searches, t.cases, t.dossier_facts, t.decisions, t.detainers,
                   t.encounters, t.dispositions, t.custody, t.alerts, t.deadlines,
-                  t.lea_responses, t.source_queries):
+                  t.lea_responses, t.source_queries, t.hotline_reviews):
         cols = [c for c in table.columns if c.name not in {"query_id"}]
         with engine.connect() as conn:
             out[table.name] = sorted(tuple(map(str, r)) for r in conn.execute(select(*cols)))
@@ -61,6 +62,12 @@ def test_outputs_are_written(sqlite_run: RunResult) -> None:
     assert 0 < metrics["ident_matches"] < metrics["submissions"]
     assert metrics["detainers"] > 0
     assert metrics["detainers_past_limit"] > 0  # the tiny scenario injects late holds
+    missed = metrics["targets"]["detainers_past_limit"]
+    assert not missed["met"] and len(missed["cases"]) == metrics["detainers_past_limit"]
+    assert set(metrics["targets"]) == {
+        "uscs_detained", "detainers_past_limit", "matches_undocumented_at_close",
+        "repeat_research_without_reason", "decisions_consistent_with_policy",
+        "hotline_reviews_overdue"}
     with (out / "statistics.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert tuple(rows[0]) == COLUMNS
@@ -68,6 +75,7 @@ def test_outputs_are_written(sqlite_run: RunResult) -> None:
     assert int(rows[-1]["submissions"]) == metrics["submissions"]
     assert int(rows[-1]["ident_matches_total"]) == metrics["ident_matches"]
     html = (out / "report.html").read_text()
+    assert all(case in html for case in missed["cases"])  # a missed target lists its cases
     assert (html.count("<svg") >= 3 and "Dona Ana" in html) or "Doña Ana" in html
     assert {p.name for p in (out / "parquet").iterdir()} >= {"bookings.parquet",
                                                               "decisions.parquet"}

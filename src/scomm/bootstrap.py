@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,10 @@ from scomm.adapters.bus import FaultHook, InProcessBus, Listener, Subscription
 from scomm.adapters.clock import Clock
 from scomm.adapters.index import GalleryStore, gallery_dir
 from scomm.adapters.reference import ReferenceData
+from scomm.adapters.sources import SourceProfiles, default_profiles
 from scomm.adapters.tables import iafis_subjects, ident_subjects
 from scomm.adapters.uow import UnitOfWork
-from scomm.agencies import detainers, field_office, iafis, ident, lea, lesc, sib
+from scomm.agencies import detainers, field_office, hotline, iafis, ident, lea, lesc, sib
 from scomm.agencies.services import Services
 from scomm.domain.booking import Booking
 from scomm.domain.messages import ExpireDeadlines, Message
@@ -46,23 +48,34 @@ ROUTES: Mapping[str, Mapping[str, AgencyHandler]] = {
     "field_office": {
         "StatusDetermined": field_office.open_case,
         "DecideCase": field_office.decide_case,
+        "ReviewOverride": field_office.review_override,
+        "DossierUpdated": field_office.dossier_updated,
         "RequerySource": field_office.requery_source,
         "RecordEncounter": field_office.record_encounter,
         "RecordDisposition": field_office.record_disposition,
         "ConcludeProceedings": field_office.conclude_proceedings,
+    },
+    "hotline": {
+        "ReceiveHotlineCall": hotline.receive_call,
+        "CompleteHotlineReview": hotline.complete_review,
     },
     "detainers": {
         "ReportRelease": detainers.report_release,
         "RecordConviction": detainers.record_conviction,
         "RecordCustodyTransfer": detainers.custody_transfer,
         "RecordJailRelease": detainers.jail_release,
+        "RecordDetainerServed": detainers.record_served,
+        "CancelDetainer": detainers.cancel_detainer,
     },
 }
 
 DEADLINE_ACTIONS: Mapping[str, deadlines.DeadlineAction] = {
     detainers.LIMIT: detainers.limit_reached,
     "case_decision_due": field_office.decision_overdue,
+    "override_review_due": field_office.override_review_overdue,
     "documentation_due": field_office.documentation_overdue,
+    "escalation_due": field_office.escalation_overdue,
+    hotline.DUE: hotline.review_overdue,
 }
 
 
@@ -97,17 +110,20 @@ def _consumer(name: str, routes: Mapping[str, AgencyHandler],
     return Subscription(consumer=name, kinds=frozenset(routes), handler=handle)
 
 
-def _clock_consumer() -> Subscription:
+def _clock_consumer(svc: Services) -> Subscription:
+    actions: dict[str, deadlines.DeadlineAction] = {
+        **DEADLINE_ACTIONS, lesc.RETRY: partial(lesc.resume_research, svc=svc)}
+
     def handle(msg: Message, uow: UnitOfWork) -> None:
         if isinstance(msg, ExpireDeadlines):
-            deadlines.fire_due(uow, DEADLINE_ACTIONS)
+            deadlines.fire_due(uow, actions)
 
     return Subscription(consumer="clock", kinds=frozenset({"ExpireDeadlines"}), handler=handle)
 
 
 def bootstrap(engine: Engine, clock: Clock, listeners: Sequence[Listener] = (),
               fault: FaultHook | None = None, migrate: bool = True,
-              galleries: Path | None = None) -> System:
+              galleries: Path | None = None, sources: SourceProfiles | None = None) -> System:
     """The system on ``engine``. With ``galleries``, the fingerprint galleries are kept in that
     folder and reopened at the next start instead of rebuilt (:class:`GalleryStore`)."""
     if migrate:
@@ -118,9 +134,10 @@ def bootstrap(engine: Engine, clock: Clock, listeners: Sequence[Listener] = (),
 
     svc = Services(reference=ReferenceData(), catalog=load_catalog(),
                    iafis=store(iafis_subjects, "fbi_number"),
-                   ident=store(ident_subjects, "ident_id"))
+                   ident=store(ident_subjects, "ident_id"),
+                   sources=sources or default_profiles())
     subs = [_consumer(name, routes, svc) for name, routes in ROUTES.items()]
-    subs.append(_clock_consumer())
+    subs.append(_clock_consumer(svc))
     system = System(engine=engine, clock=clock, services=svc,
                     bus=InProcessBus(engine, clock, subs, listeners=listeners, fault=fault))
     system.reload()

@@ -186,6 +186,9 @@ source_queries = Table(
     Column("reason", Text, nullable=True),
     Column("found", Boolean, nullable=False),
     Column("at", TS, nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("latency_ms", Integer, nullable=False, default=0),
+    Column("available", Boolean, nullable=False, default=True),
 )
 
 # ---------------------------------------------------------------- support center + field office
@@ -240,6 +243,12 @@ decisions = Table(
     Column("override_reason", Text, nullable=True),
     Column("officer", String(40), nullable=False),
     Column("decided_at", TS, nullable=False),
+    Column("approval", String(12), nullable=False, default="none"),
+    Column("requested_action", String(40), nullable=True),
+    Column("supervisor", String(40), nullable=True),
+    Column("reviewed_at", TS, nullable=True),
+    Column("review_note", Text, nullable=True),
+    Column("amendments", JSON, nullable=False, default=list),
 )
 
 detainers = Table(
@@ -259,6 +268,8 @@ detainers = Table(
     Column("held_hours", Float, nullable=True),
     Column("past_limit", Boolean, nullable=False, default=False),
     Column("extra_jail_days", Integer, nullable=False, default=0),
+    Column("served_at", TS, nullable=True),
+    Column("cancel_reason", Text, nullable=True),
 )
 
 encounters = Table(
@@ -268,6 +279,9 @@ encounters = Table(
     Column("officer", String(40), nullable=False),
     Column("method", String(20), nullable=False),
     Column("at", TS, nullable=False),
+    Column("occurred_at", TS, nullable=False),
+    Column("location", String(80), nullable=False),
+    Column("subject_contacted", Boolean, nullable=False),
 )
 
 dispositions = Table(
@@ -277,6 +291,24 @@ dispositions = Table(
     Column("officer", String(40), nullable=False),
     Column("disposition", String(60), nullable=False),
     Column("at", TS, nullable=False),
+    Column("narrative", Text, nullable=False),
+)
+
+hotline_reviews = Table(
+    "hotline_reviews",
+    metadata,
+    Column("call_id", String(80), primary_key=True),
+    Column("booking_id", String(64), nullable=False, index=True),
+    Column("case_id", String(80), nullable=True, index=True),
+    Column("channel", String(20), nullable=False),
+    Column("claim", String(20), nullable=False),
+    Column("received_at", TS, nullable=False),
+    Column("due_at", TS, nullable=True),
+    Column("state", String(12), nullable=False, index=True),
+    Column("outcome", String(20), nullable=True),
+    Column("officer", String(40), nullable=True),
+    Column("narrative", Text, nullable=True),
+    Column("completed_at", TS, nullable=True),
 )
 
 custody = Table(

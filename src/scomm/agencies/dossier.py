@@ -63,4 +63,6 @@ def decision_facts(uow: UnitOfWork, case_id: str) -> DecisionFacts:
                                            date.fromisoformat(f["EOIR.final_order_on"][0]))
     if "ENFORCE.removed_on" in f:
         values["prior_removal"] = sourced("ENFORCE.removed_on", True)
+    if "HOTLINE.victim_or_witness" in f:
+        values["victim_or_witness"] = sourced("HOTLINE.victim_or_witness")
     return DecisionFacts(**values)

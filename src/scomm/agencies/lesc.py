@@ -14,16 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
+from scomm.adapters import deadlines
+from scomm.adapters.sources import attempt
 from scomm.adapters.tables import dossier_facts, source_queries, source_records
 from scomm.adapters.uow import UnitOfWork
 from scomm.agencies.services import Services
 from scomm.domain.errors import InvalidInput
 from scomm.domain.messages import (
+    DossierUpdated,
     Fact,
     ImmigrationSearchCompleted,
     StatusCode,
@@ -38,30 +41,38 @@ SOURCES: tuple[str, ...] = ("IDENT", "CIS", "CLAIMS", "ADIS", "CCD", "EOIR", "EN
                             "NCIC-IVF")
 
 
+#: Deadline kind: ask again the sources that did not answer at first research.
+RETRY = "research_retry"
+
+
 def case_id_for(booking_id: str) -> str:
     return f"C-{booking_id}"
 
 
-def query_source(uow: UnitOfWork, case_id: str, source: str, subject_key: str, stage: str,
-                 repeat_reason: str | None = None) -> list[dict[str, Any]]:
-    """Read one source for one subject and log the query.
+def query_source(uow: UnitOfWork, svc: Services, case_id: str, source: str, subject_key: str,
+                 stage: str, repeat_reason: str | None = None) -> list[dict[str, Any]] | None:
+    """Read one source for one subject through its adapter and log the query.
 
-    Whether it repeats research is read from the log itself (an earlier query of the same
+    Returns the records, or None when the source did not answer after its attempts. Whether
+    the query repeats research is read from the log itself (an earlier query of the same
     source for the same case), never taken from the caller, so a repeat cannot go uncounted;
     its reason, if any, is recorded with it.
     """
     if source not in SOURCES:
         raise InvalidInput("source", f"unknown record source {source!r}; sources: {SOURCES}")
-    earlier = uow.conn.execute(select(source_queries.c.query_id).where(
-        source_queries.c.case_id == case_id, source_queries.c.source == source).limit(1)).first()
+    earlier = uow.conn.execute(select(func.count()).select_from(source_queries).where(
+        source_queries.c.case_id == case_id, source_queries.c.source == source)).scalar_one()
+    outcome = attempt(svc.sources.sources[source], case_id, source, stage, str(earlier))
     rows = uow.conn.execute(select(source_records.c.payload).where(
         source_records.c.source == source, source_records.c.subject_key == subject_key)
-        .order_by(source_records.c.recorded_on, source_records.c.record_key)).all()
+        .order_by(source_records.c.recorded_on, source_records.c.record_key)).all() \
+        if outcome.available else []
     uow.conn.execute(insert(source_queries).values(
-        case_id=case_id, source=source, stage=stage, repeat=earlier is not None,
-        reason=repeat_reason, found=bool(rows), at=uow.now()))
+        case_id=case_id, source=source, stage=stage, repeat=earlier > 0,
+        reason=repeat_reason, found=bool(rows), at=uow.now(), attempts=outcome.attempts,
+        latency_ms=outcome.latency_ms, available=outcome.available))
     uow.audit("read", f"source:{source}", subject_key, {"case_id": case_id})
-    return [dict(r.payload) for r in rows]
+    return [dict(r.payload) for r in rows] if outcome.available else None
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,9 @@ def _lpr_removable(convictions: list[dict[str, Any]], catalog: OffenseCatalog) -
 Rule = tuple[str, Callable[[Research], bool], StatusCode, str]
 
 DETERMINATION_RULES: tuple[Rule, ...] = (
+    ("citizenship-verified", lambda r: r.facts.get("HOTLINE.verified_status") is not None,
+     "citizen", "an officer checked the person's own proof of citizenship after a hotline call; "
+     "it outranks every record"),
     ("naturalized", lambda r: r.facts.get("CLAIMS.naturalized_on") is not None,
      "naturalized_citizen",
      "a naturalisation certificate outranks any older IDENT or Central Index status"),
@@ -111,8 +125,66 @@ DETERMINATION_RULES: tuple[Rule, ...] = (
 def determine(research: Research) -> tuple[StatusCode, str]:
     for rule_id, applies, status, why in DETERMINATION_RULES:
         if applies(research):
-            return status, f"{rule_id}: {why}"
+            verified: StatusCode = research.facts.get("HOTLINE.verified_status") or status
+            return (verified if rule_id == "citizenship-verified" else status), f"{rule_id}: {why}"
     return "unable_to_determine", "no source establishes a status"
+
+
+def _research_of(flat: Mapping[str, Any], catalog: OffenseCatalog) -> Research:
+    return Research(facts=flat, booked_on=date.fromisoformat(flat["booking.booked_on"]),
+                    removable_conviction=_lpr_removable(flat["III.convictions"], catalog))
+
+
+def _store(uow: UnitOfWork, case_id: str, facts: list[Fact], first_seq: int) -> None:
+    uow.conn.execute(insert(dossier_facts), [
+        {"case_id": case_id, "seq": first_seq + i, "name": f.name, "value": f.value,
+         "source": f.source, "queried_at": f.queried_at, "confidence": f.confidence}
+        for i, f in enumerate(facts)])
+
+
+def _ask(uow: UnitOfWork, svc: Services, case_id: str, source: str, subject_key: str,
+         stage: str, reason: str | None = None) -> list[Fact]:
+    """One source's answer as dossier facts; an unanswered source is itself a fact, with no
+    confidence, so the officer sees what the research could not reach."""
+    now = uow.now()
+    records = query_source(uow, svc, case_id, source, subject_key, stage, reason)
+    if records is None:
+        return [Fact(name=f"{source}.unavailable", value=True, source=source, queried_at=now,
+                     confidence=0.0)]
+    facts = [Fact(name=f"{source}.{key}", value=value, source=source, queried_at=now)
+             for record in records for key, value in sorted(record.items())]
+    return [*facts, Fact(name=f"{source}.unavailable", value=False, source=source,
+                         queried_at=now)]
+
+
+def dossier(uow: UnitOfWork, case_id: str) -> tuple[dict[str, Any], int]:
+    """The dossier's latest value of each fact (later facts supersede earlier ones) and the
+    next free sequence number."""
+    rows = uow.conn.execute(select(dossier_facts.c.seq, dossier_facts.c.name,
+                                   dossier_facts.c.value).where(
+        dossier_facts.c.case_id == case_id).order_by(dossier_facts.c.seq)).all()
+    if not rows:
+        raise InvalidInput("case_id", f"no dossier for case {case_id!r}")
+    return {r.name: r.value for r in rows}, rows[-1].seq + 1
+
+
+def add_facts(uow: UnitOfWork, svc: Services, case_id: str, facts: list[Fact],
+              why: str) -> bool:
+    """Append facts to a dossier and determine the status again; True if the status moved.
+
+    Used when research resumes (a source answers at last) and when a hotline review verifies
+    a claim; the old facts stay, so the dossier shows what was known when.
+    """
+    flat, seq = dossier(uow, case_id)
+    before = flat["LESC.status"]
+    flat.update({f.name: f.value for f in facts})
+    status, rule = determine(_research_of(flat, svc.catalog))
+    now = uow.now()
+    new = [*facts, Fact(name="LESC.status", value=status, source="LESC", queried_at=now),
+           Fact(name="LESC.status_rule", value=rule, source="LESC", queried_at=now)]
+    _store(uow, case_id, new, seq)
+    uow.audit("write", "dossier", case_id, {"facts": len(new), "status": status, "why": why})
+    return bool(status != before)
 
 
 def research(msg: ImmigrationSearchCompleted, uow: UnitOfWork, svc: Services) -> None:
@@ -128,10 +200,13 @@ def research(msg: ImmigrationSearchCompleted, uow: UnitOfWork, svc: Services) ->
                           confidence=confidence))
         flat[name] = value
 
+    add("IDENT.subject", msg.ident_id, "IDENT")
+    unanswered = []
     for source in SOURCES:
-        for record in query_source(uow, case_id, source, msg.ident_id, stage="lesc"):
-            for key, value in sorted(record.items()):
-                add(f"{source}.{key}", value, source)
+        for fact in _ask(uow, svc, case_id, source, msg.ident_id, stage="lesc"):
+            add(fact.name, fact.value, fact.source, fact.confidence)
+        if flat[f"{source}.unavailable"]:
+            unanswered.append(source)
     convictions = [{"ncic_code": h.ncic_code, "convicted_on": h.arrested_on.isoformat(),
                     "sentence_days": h.sentence_days} for h in msg.history if h.convicted]
     undisposed = [h.ncic_code for h in msg.history if h.convicted is None]
@@ -139,19 +214,18 @@ def research(msg: ImmigrationSearchCompleted, uow: UnitOfWork, svc: Services) ->
     add("III.arrests_without_disposition", undisposed, "III",
         confidence=0.5 if undisposed else 1.0)
     add("booking.charges", [c.ncic_code for c in msg.charges], "IAFIS")
-    found = Research(facts=flat, booked_on=msg.booked_at.date(),
-                     removable_conviction=_lpr_removable(convictions, svc.catalog))
-    status, why = determine(found)
+    add("booking.booked_on", msg.booked_at.date().isoformat(), "IAFIS")
+    status, why = determine(_research_of(flat, svc.catalog))
     add("LESC.status", status, "LESC")
     add("LESC.status_rule", why, "LESC")
     codes = [c.ncic_code for c in msg.charges] + [str(c["ncic_code"]) for c in convictions]
     offense_level = sc_offense_level(codes, msg.booked_at.date()) or 3
     add("LESC.offense_level", offense_level, "LESC")
-    uow.conn.execute(insert(dossier_facts), [
-        {"case_id": case_id, "seq": i, "name": f.name, "value": f.value, "source": f.source,
-         "queried_at": f.queried_at, "confidence": f.confidence}
-        for i, f in enumerate(facts)])
+    _store(uow, case_id, facts, 0)
     uow.audit("write", "dossier", case_id, {"facts": len(facts), "status": status})
+    if unanswered:
+        retry_at = now + timedelta(minutes=svc.sources.retry_research_after_minutes)
+        deadlines.schedule(uow, RETRY, case_id, retry_at)
     j = svc.reference.jurisdiction(msg.fips5)
     uow.emit(StatusDetermined(
         message_id=mid("StatusDetermined", msg.booking_id), occurred_at=now, case_id=case_id,
@@ -159,3 +233,19 @@ def research(msg: ImmigrationSearchCompleted, uow: UnitOfWork, svc: Services) ->
         ori=msg.ori, fips5=msg.fips5, aor=j.aor, booked_at=msg.booked_at, status=status,
         offense_level=offense_level, facts=tuple(facts), charges=msg.charges,
         lea_receives=msg.lea_receives))
+
+
+def resume_research(uow: UnitOfWork, case_id: str, due_at: datetime, svc: Services) -> None:
+    """The :data:`RETRY` deadline: ask again the sources that did not answer, and tell the
+    field office if the status moved (an outage delays research, it must not decide a case)."""
+    flat, _ = dossier(uow, case_id)
+    facts: list[Fact] = []
+    for source in SOURCES:
+        if flat.get(f"{source}.unavailable"):
+            facts += _ask(uow, svc, case_id, source, str(flat["IDENT.subject"]),
+                          stage="lesc_retry", reason="no answer at first research")
+    if add_facts(uow, svc, case_id, facts, "research resumed after a source outage"):
+        uow.emit(DossierUpdated(message_id=mid("DossierUpdated", case_id, "retry"),
+                                occurred_at=uow.now(), case_id=case_id,
+                                reason="a source that was down answered"))
+

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scomm.adapters.index import GalleryStore
 from scomm.adapters.reference import ReferenceData
+from scomm.adapters.sources import SourceProfiles, default_profiles
 from scomm.policy.catalog import OffenseCatalog
 
 
@@ -15,3 +16,4 @@ class Services:
     catalog: OffenseCatalog
     iafis: GalleryStore
     ident: GalleryStore
+    sources: SourceProfiles = field(default_factory=default_profiles)

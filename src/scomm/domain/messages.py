@@ -239,11 +239,54 @@ class ProceedingsConcluded(Message):
     removal_category: str | None
 
 
+class DossierUpdated(Message):
+    """The support center learned something that changes a case's status after it was sent."""
+
+    kind: Literal["DossierUpdated"] = "DossierUpdated"
+    case_id: str
+    reason: str
+
+
+class OverrideRequested(Message):
+    """An officer asked to act against the recommendation; a supervisor must rule first."""
+
+    kind: Literal["OverrideRequested"] = "OverrideRequested"
+    case_id: str
+    booking_id: str
+    aor: str
+    officer: str
+    recommended_action: str
+    requested_action: str
+    reason: str
+
+
+class DocumentationEscalated(Message):
+    """A match is still undocumented at its deadline: the office's supervisor must see to it."""
+
+    kind: Literal["DocumentationEscalated"] = "DocumentationEscalated"
+    case_id: str
+    booking_id: str
+    aor: str
+    missing: tuple[Literal["decision", "encounter", "disposition"], ...]
+
+
 class HotlineCallReceived(Message):
     kind: Literal["HotlineCallReceived"] = "HotlineCallReceived"
     call_id: str
     booking_id: str
+    case_id: str | None
+    channel: Literal["hotline", "agency_flag"]
     claim: Literal["citizen", "victim"]
+    due_at: AwareDatetime | None
+
+
+class HotlineReviewCompleted(Message):
+    kind: Literal["HotlineReviewCompleted"] = "HotlineReviewCompleted"
+    call_id: str
+    case_id: str
+    outcome: Literal["substantiated", "not_substantiated"]
+    action: str
+    late: bool
 
 
 class ComplaintReceived(Message):
@@ -283,17 +326,73 @@ class RequerySource(Command):
     reason: str | None = None
 
 
+class ReviewOverride(Command):
+    """A supervisor approves or rejects an officer's override; rejected, the recommendation
+    stands. Either way the ruling and its note are kept with the decision."""
+
+    kind: Literal["ReviewOverride"] = "ReviewOverride"
+    case_id: str
+    supervisor: str
+    approve: bool
+    note: str = Field(min_length=3)
+
+
 class RecordEncounter(Command):
+    """The officer's contact with the case (ICE documentation policy, July/November 2011):
+    how, when, where, and whether the subject was reached."""
+
     kind: Literal["RecordEncounter"] = "RecordEncounter"
     case_id: str
     officer: str
     method: Literal["in_person", "telephone", "video", "records_only"]
+    encountered_at: AwareDatetime
+    location: str = Field(min_length=2, max_length=80)
+    subject_contacted: bool
 
 
 class RecordDisposition(Command):
+    """How the match ended: a code that must fit the decided action, and a narrative."""
+
     kind: Literal["RecordDisposition"] = "RecordDisposition"
     case_id: str
     officer: str
+    disposition: str = Field(min_length=1, max_length=60)
+    narrative: str = Field(min_length=10)
+
+
+class RecordDetainerServed(Command):
+    """The jail served the subject a copy of the I-247 with its six-language notice."""
+
+    kind: Literal["RecordDetainerServed"] = "RecordDetainerServed"
+    booking_id: str
+    served_at: AwareDatetime
+
+
+class CancelDetainer(Command):
+    kind: Literal["CancelDetainer"] = "CancelDetainer"
+    case_id: str
+    officer: str
+    reason: str = Field(min_length=3)
+
+
+class ReceiveHotlineCall(Command):
+    """A call to the detainer hotline, or an agency's victim/witness flag, about a booking."""
+
+    kind: Literal["ReceiveHotlineCall"] = "ReceiveHotlineCall"
+    call_id: str = Field(min_length=1, max_length=80)
+    booking_id: str
+    channel: Literal["hotline", "agency_flag"]
+    claim: Literal["citizen", "victim"]
+
+
+class CompleteHotlineReview(Command):
+    kind: Literal["CompleteHotlineReview"] = "CompleteHotlineReview"
+    call_id: str
+    officer: str
+    outcome: Literal["substantiated", "not_substantiated"]
+    narrative: str = Field(min_length=10)
+    verified_status: Literal["citizen", "naturalized_citizen"] | None = Field(
+        default=None, description="what the proof shows, when a citizenship claim is upheld")
 
 
 class ReportRelease(Command):
@@ -354,13 +453,22 @@ AnyMessage = Annotated[
     | DispositionRecorded
     | CaseClosed
     | ProceedingsConcluded
+    | DossierUpdated
+    | OverrideRequested
+    | DocumentationEscalated
     | HotlineCallReceived
+    | HotlineReviewCompleted
     | ComplaintReceived
     | SubmitBooking
     | DecideCase
     | RequerySource
+    | ReviewOverride
     | RecordEncounter
     | RecordDisposition
+    | RecordDetainerServed
+    | CancelDetainer
+    | ReceiveHotlineCall
+    | CompleteHotlineReview
     | ReportRelease
     | RecordConviction
     | RecordCustodyTransfer

@@ -68,10 +68,11 @@ def simulate(
     _print_statistics(result.statistics)
     _print_comparison(result.comparison)
     m = result.metrics
-    keys = ("bookings", "submissions", "ident_matches", "detainers", "uscs_detained",
-            "detainers_past_limit", "matches_undocumented_at_close",
-            "decisions_consistent_with_policy", "removals", "seconds")
+    keys = ("bookings", "submissions", "ident_matches", "detainers", "removals", "seconds")
     out.print(" ".join(f"{k}={m[k]}" for k in keys), highlight=False)
+    for name, t in m["targets"].items():
+        verdict = "met" if t["met"] else f"MISSED ({len(t['cases'])} cases in report.html)"
+        out.print(f"  {name}={t['value']} (target {t['target']}): {verdict}", highlight=False)
     store = "scomm.db " if result.store_url.startswith("sqlite") else ""
     out.print(f"wrote {result.out_dir}/: {store}statistics.csv report.html metrics.json "
               f"parquet/ (store: {result.store_url})", highlight=False)
@@ -240,3 +241,36 @@ def detainer_deadline(
     except ScommError as exc:
         raise fail(exc) from None
     out.print(result.astimezone(UTC).isoformat().replace("+00:00", "Z"), highlight=False)
+
+
+@detainer_app.command("notice")
+def detainer_notice(
+    detainer_id: str,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for DETAINER_ID.html and .pdf")]
+    = Path("."),
+    db: DbOption = None,
+) -> None:
+    """Write a lodged detainer's I-247 as HTML and PDF: the request to the booking agency and
+    the subject's copy with the notice in six languages and the hotline."""
+    from scomm.adapters.clock import SystemClock
+    from scomm.adapters.db import make_engine
+    from scomm.adapters.reference import ReferenceData
+    from scomm.adapters.uow import UnitOfWork
+    from scomm.agencies.detainer_notice import notice_for
+    from scomm.formats.i247 import render_html, render_pdf
+
+    engine = make_engine(store_url(db))
+    try:
+        reference = ReferenceData()
+        reference.refresh(engine)
+        with UnitOfWork(engine, SystemClock(), actor="cli") as uow:
+            notice = notice_for(uow, reference, detainer_id)
+    except ScommError as exc:
+        raise fail(exc) from None
+    finally:
+        engine.dispose()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / detainer_id.replace("/", "_")
+    stem.with_suffix(".html").write_text(render_html(notice), encoding="utf-8")
+    stem.with_suffix(".pdf").write_bytes(render_pdf(notice))
+    out.print(f"wrote {stem}.html and {stem}.pdf ({notice.form_revision})", highlight=False)

@@ -8,7 +8,7 @@ person really is. A U.S. citizen held on a detainer is counted, never hidden.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -22,13 +22,21 @@ from scomm.adapters.tables import (
     custody,
     decisions,
     detainers,
+    hotline_reviews,
     immigration_searches,
     source_queries,
 )
 from scomm.policy.evaluator import decide
-from scomm.sim.nation import CITIZEN_STATUSES, Nation
+from scomm.sim.nation import CITIZEN_STATUSES, Nation, is_victim_or_witness
 from scomm.sim.true_facts import TRUE_STATUS, true_facts
 from scomm.sim.truth import sim_bookings
+
+#: DESIGN's measured safeguards and their targets (issue #5): at most, or at least for a share.
+TARGETS: dict[str, float] = {
+    "uscs_detained": 0, "detainers_past_limit": 0, "matches_undocumented_at_close": 0,
+    "repeat_research_without_reason": 0, "decisions_consistent_with_policy": 0.999,
+    "hotline_reviews_overdue": 0}
+AT_LEAST = frozenset({"decisions_consistent_with_policy"})
 
 
 def _count(conn: Connection, stmt: Any) -> int:
@@ -95,17 +103,24 @@ def evaluate(conn: Connection, nation: Nation, booking_codes: Mapping[str, tuple
     # -- decisions vs policy applied to the true facts
     assessed = consistent = 0
     moved = Counter[str]()
-    for booking_id, action, decided_at in conn.execute(
-            select(cases.c.booking_id, decisions.c.action, decisions.c.decided_at)
+    misses: dict[str, list[str]] = {name: [] for name in TARGETS}
+    share = float(nation.params["victim_or_witness_share"])
+    for case_id, booking_id, action, decided_at, approval in conn.execute(
+            select(cases.c.case_id, cases.c.booking_id, decisions.c.action,
+                   decisions.c.decided_at, decisions.c.approval)
             .join(decisions, decisions.c.case_id == cases.c.case_id)):
+        if approval == "pending":
+            continue  # not yet a decision: the case counts as undocumented instead
         p = truth(booking_id)
         day: date = decided_at.date()
-        ideal = decide(true_facts(p, booking_codes.get(booking_id, ()), day), on=day).action
+        ideal = decide(true_facts(p, booking_codes.get(booking_id, ()), day,
+                                  is_victim_or_witness(p, share)), on=day).action
         assessed += 1
         if ideal == action:
             consistent += 1
         else:
             moved[f"{ideal}->{action}"] += 1
+            misses["decisions_consistent_with_policy"].append(case_id)
     m["decisions"] = assessed
     m["matches_undecided"] = _count(conn, select(func.count()).select_from(cases)
                                     .where(cases.c.state == "open"))
@@ -120,24 +135,40 @@ def evaluate(conn: Connection, nation: Nation, booking_codes: Mapping[str, tuple
     m["detainers_past_limit"] = _count(conn, select(func.count()).select_from(detainers).where(
         detainers.c.past_limit.is_(True)))
     m["extra_jail_days"] = _count(conn, select(func.sum(detainers.c.extra_jail_days)))
-    uscs_detainer = uscs_detained = 0
-    for booking_id, state, held in conn.execute(select(
-            detainers.c.booking_id, detainers.c.state, detainers.c.held_hours)):
+    uscs_detainer = 0
+    for case_id, booking_id, state, held, past in conn.execute(select(
+            detainers.c.case_id, detainers.c.booking_id, detainers.c.state,
+            detainers.c.held_hours, detainers.c.past_limit)):
+        if past:
+            misses["detainers_past_limit"].append(case_id)
         if truth(booking_id).status in CITIZEN_STATUSES:
             uscs_detainer += 1
             if state == "assumed" or (held or 0) > 0:
-                uscs_detained += 1
+                misses["uscs_detained"].append(case_id)
     m["uscs_with_detainer"] = uscs_detainer
-    m["uscs_detained"] = uscs_detained
+    m["uscs_detained"] = len(misses["uscs_detained"])
 
     # -- documentation and research
-    m["matches_undocumented_at_close"] = _count(conn, select(func.count()).select_from(cases)
-                                                .where(cases.c.state != "closed"))
+    misses["matches_undocumented_at_close"] = list(conn.execute(select(cases.c.case_id).where(
+        cases.c.state != "closed").order_by(cases.c.case_id)).scalars())
+    m["matches_undocumented_at_close"] = len(misses["matches_undocumented_at_close"])
     m["repeated_source_queries"] = _count(conn, select(func.count()).select_from(
         source_queries).where(source_queries.c.repeat.is_(True)))
+    misses["repeat_research_without_reason"] = sorted(set(conn.execute(
+        select(source_queries.c.case_id).where(
+            source_queries.c.repeat.is_(True),
+            func.coalesce(func.trim(source_queries.c.reason), "") == "")).scalars()))
     m["repeat_research_without_reason"] = _count(conn, select(func.count()).select_from(
         source_queries).where(source_queries.c.repeat.is_(True),
                               func.coalesce(func.trim(source_queries.c.reason), "") == ""))
+    m["source_queries_unanswered"] = _count(conn, select(func.count()).select_from(
+        source_queries).where(source_queries.c.available.is_(False)))
+    m["source_query_latency_ms_p50"] = _median(conn.execute(select(
+        source_queries.c.latency_ms).where(source_queries.c.available.is_(True))).scalars())
+    m["overrides"] = dict(sorted((k, int(v)) for k, v in conn.execute(
+        select(decisions.c.approval, func.count()).where(decisions.c.approval != "none")
+        .group_by(decisions.c.approval))))
+    m.update(_hotline(conn, truth, share, misses))
     m["alerts"] = dict(sorted((k, int(v)) for k, v in conn.execute(
         select(alerts.c.kind, func.count()).group_by(alerts.c.kind))))
 
@@ -155,4 +186,39 @@ def evaluate(conn: Connection, nation: Nation, booking_codes: Mapping[str, tuple
         if outcome == "removed" and truth(booking_id).status in CITIZEN_STATUSES:
             removed_citizens += 1
     m["uscs_removed"] = removed_citizens
+    m["targets"] = {name: {"value": m[name], "target": target,
+                           "met": (m[name] is None or m[name] >= target) if name in AT_LEAST
+                           else m[name] <= target,
+                           "cases": misses[name]}
+                    for name, target in TARGETS.items()}
     return m
+
+
+def _median(values: Iterable[int]) -> int | None:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else None
+
+
+def _hotline(conn: Connection, truth: Callable[[str], Any], share: float,
+             misses: dict[str, list[str]]) -> dict[str, Any]:
+    """Hotline and victim/witness reviews: how many, how many late, and how many concluded
+    against the truth (a citizen's claim rejected, a false claim upheld)."""
+    out: Counter[str] = Counter()
+    for call_id, booking_id, claim, state, outcome, due, done in conn.execute(select(
+            hotline_reviews.c.call_id, hotline_reviews.c.booking_id, hotline_reviews.c.claim,
+            hotline_reviews.c.state, hotline_reviews.c.outcome, hotline_reviews.c.due_at,
+            hotline_reviews.c.completed_at).order_by(hotline_reviews.c.call_id)):
+        out["hotline_reviews"] += 1
+        if due is None:
+            continue
+        if state != "closed" or done > due:
+            misses["hotline_reviews_overdue"].append(call_id)
+        if outcome in ("substantiated", "not_substantiated"):
+            p = truth(booking_id)
+            true_claim = (p.status in CITIZEN_STATUSES if claim == "citizen"
+                          else is_victim_or_witness(p, share))
+            out["hotline_upheld"] += outcome == "substantiated"
+            out["hotline_reviews_wrong"] += (outcome == "substantiated") != true_claim
+    return {"hotline_reviews": out["hotline_reviews"], "hotline_upheld": out["hotline_upheld"],
+            "hotline_reviews_wrong": out["hotline_reviews_wrong"],
+            "hotline_reviews_overdue": len(misses["hotline_reviews_overdue"])}

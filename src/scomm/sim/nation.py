@@ -13,6 +13,7 @@ naturalised citizen whose Central Index entry still says permanent resident.
 
 from __future__ import annotations
 
+import hashlib
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,15 @@ class Person:
     ident_id: str | None = None
     fbi_number: str | None = None
     booked: bool = True
+
+
+def is_victim_or_witness(person: Person, share: float) -> bool:
+    """Whether the person is a victim or witness in a pending matter (ground truth).
+
+    Drawn from a hash of the person's id rather than the people stream, so adding this trait
+    left every earlier draw of the nation, and every scenario's results, as they were."""
+    digest = hashlib.blake2b(f"victim:{person.person_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < share
 
 
 def pick(rng: np.random.Generator, weights: Mapping[Any, float]) -> Any:

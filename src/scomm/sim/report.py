@@ -102,7 +102,10 @@ def _kpis(m: Mapping[str, Any]) -> list[dict[str, Any]]:
         {"label": "matches undocumented at close", "value": m["matches_undocumented_at_close"],
          "warn": m["matches_undocumented_at_close"] > 0},
         {"label": "decisions consistent with policy",
-         "value": "n/a" if share is None else f"{share:.1%}"},
+         "value": "n/a" if share is None else f"{share:.1%}",
+         "warn": not m["targets"]["decisions_consistent_with_policy"]["met"]},
+        {"label": "hotline reviews overdue", "value": m["hotline_reviews_overdue"],
+         "warn": m["hotline_reviews_overdue"] > 0},
     ]
 
 

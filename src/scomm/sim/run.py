@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from scomm.adapters import db, parquet
 from scomm.adapters.bus import FaultHook
 from scomm.adapters.clock import ManualClock
+from scomm.adapters.sources import default_profiles
 from scomm.bootstrap import bootstrap
 from scomm.oversight import statistics
 from scomm.policy.catalog import load_catalog
@@ -107,7 +108,8 @@ def simulate(scenario: Scenario, out_dir: Path, url: str | None = None,
         task = progress.add_task("loading federal records", total=len(nation.people))
         seed_nation(engine, clock, nation, out_dir / "galleries",
                     advance=lambda n: progress.advance(task, n))
-    system = bootstrap(engine, clock, migrate=False, fault=fault, galleries=out_dir / "galleries")
+    system = bootstrap(engine, clock, migrate=False, fault=fault, galleries=out_dir / "galleries",
+                       sources=default_profiles().with_overrides(scenario.sources))
     world = World(scenario, nation, system, clock, {j.fips5: j for j in selected}, rates,
                   ChargeModel(catalog, nation.params), search_ahead=search_ahead)
     system.bus.listeners.append(world.listener)

@@ -16,8 +16,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from scomm.adapters.sources import default_profiles
 from scomm.domain.errors import InvalidInput
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -119,6 +127,34 @@ class Officers(Strict):
         default=0.034,
         description="25 of 723 assessable cases were not consistent with policy (OIG-12-64)")
     late_decision: Share = 0.03
+    late_hotline_review: Share = Field(
+        default=0.0, description="reviews of hotline calls finished after their deadline "
+        "[assumption: none by default; inject to see the overdue count and its case list]")
+
+
+class Supervisors(Strict):
+    """What a field office supervisor does with the cases put before them."""
+
+    approve_unfounded_override: Share = Field(
+        default=0.0, description="overrides approved although they cite no ground the policy "
+        "recognises (the simulated officers' deviations cite none)")
+    late_review: Share = Field(default=0.02, description="rulings after the 24-hour deadline")
+
+
+class Hotline(Strict):
+    """Who calls the detainer hotline once served the I-247 (from 2011-12-29), and who flags.
+
+    [assumption: the HSAC report and ICE's FAQ describe the hotline but publish no call
+    volumes; these shares make the path exercised and measurable]"""
+
+    citizen_calls: Share = 0.6
+    victim_calls: Share = 0.4
+    false_citizen_claims: Share = Field(
+        default=0.02, description="non-citizens served a detainer who claim citizenship")
+    agency_flags_victims: Share = Field(
+        default=0.5, description="victims or witnesses the arresting agency flags to ICE")
+    proof_found: Share = Field(
+        default=0.98, description="true claims the reviewing officer can verify in time")
 
 
 class Nation(Strict):
@@ -143,8 +179,19 @@ class Scenario(Strict):
     settle_days: int = Field(default=120, ge=0, le=730,
                              description="days simulated after the period with no new bookings")
     officers: Officers = Officers()
+    supervisors: Supervisors = Supervisors()
+    hotline: Hotline = Hotline()
+    sources: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="per record source, changes to its latency and "
+        "availability profile (adapters/data/sources.yaml), e.g. {EOIR: {availability: 0.5}}")
     nation: Nation = Nation()
     behaviours: tuple[Behaviour, ...] = ()
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        default_profiles().with_overrides(v)
+        return v
 
     @model_validator(mode="after")
     def _somewhere(self) -> Scenario:

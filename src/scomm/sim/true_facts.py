@@ -32,7 +32,8 @@ TRUE_STATUS = {
 SOURCE = "ground truth (sim)"
 
 
-def true_facts(person: Person, current_codes: tuple[str, ...], on: date) -> DecisionFacts:
+def true_facts(person: Person, current_codes: tuple[str, ...], on: date,
+               victim_or_witness: bool = False) -> DecisionFacts:
     at = datetime.combine(on, time(0), tzinfo=UTC)
 
     def s(value: Any) -> Any:
@@ -55,4 +56,6 @@ def true_facts(person: Person, current_codes: tuple[str, ...], on: date) -> Deci
         values["last_entry_on"] = s(date.fromisoformat(imm["entered_on"]))
     if "final_order_on" in imm:
         values["final_order_on"] = s(date.fromisoformat(imm["final_order_on"]))
+    if victim_or_witness:
+        values["victim_or_witness"] = s(True)
     return DecisionFacts(**values)

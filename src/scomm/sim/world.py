@@ -32,29 +32,40 @@ from scomm.domain.detainer_clock import detainer_deadline
 from scomm.domain.messages import (
     CaseAssigned,
     Command,
+    CompleteHotlineReview,
     ConcludeProceedings,
     DecideCase,
+    DecisionRecorded,
     DetainerAssumed,
+    DetainerCancelled,
     DetainerIssued,
+    DocumentationEscalated,
     ExpireDeadlines,
+    HotlineCallReceived,
     Message,
+    OverrideRequested,
+    ReceiveHotlineCall,
     RecordConviction,
     RecordCustodyTransfer,
+    RecordDetainerServed,
     RecordDisposition,
     RecordEncounter,
     RecordJailRelease,
     ReportRelease,
+    ReviewOverride,
     SubmitBooking,
     mid,
 )
 from scomm.sim.calibration import CountyRates
 from scomm.sim.jurisdictions import Jurisdiction
 from scomm.sim.nation import (
+    CITIZEN_STATUSES,
     STREAM_BOOKINGS,
     STREAM_WORLD,
     ChargeModel,
     Nation,
     Person,
+    is_victim_or_witness,
     pick,
     rng_for,
 )
@@ -69,7 +80,16 @@ from scomm.sim.seed import impression_of
 from scomm.sim.truth import sim_bookings
 
 DOCUMENTATION_POLICY_DATE = date(2011, 11, 1)  # ICE reiterated: document every match (Nov 2011)
+HOTLINE_OPENED = date(2011, 12, 29)  # the I-247 (12/11) and its toll-free hotline
 DETAINER_ACTIONS = frozenset({"detainer", "conditional_detainer"})
+JAIL_COMMANDS: frozenset[type[Command]] = frozenset({
+    ReportRelease, RecordConviction, RecordCustodyTransfer, RecordJailRelease,
+    RecordDetainerServed})
+#: The disposition a simulated officer records for each decided action.
+DISPOSITION_OF = {"detainer": "detainer_lodged",
+                  "conditional_detainer": "conditional_detainer_lodged",
+                  "not_removable": "no_action_lawful_status",
+                  "no_action": "no_action_not_priority"}
 
 
 @dataclass
@@ -128,6 +148,9 @@ class World:
         self._next_deadline: datetime | None = None
         self._deadlines_changed = True
         self.truth_rows: list[dict[str, Any]] = []
+        self.officer_of: dict[str, str] = {}
+        self.decided: dict[str, DecisionRecorded] = {}
+        self.cancelled: set[str] = set()
 
     # ------------------------------------------------------------------ queue
     def at(self, when: datetime, action: Callable[[], None]) -> None:
@@ -136,6 +159,8 @@ class World:
     def command(self, when: datetime, kind: type[Command], key: str, **fields: Any) -> None:
         """At ``when``, send a ``kind`` command about ``key`` (its id is derived from both)."""
         def fire() -> None:
+            if kind in JAIL_COMMANDS and fields.get("booking_id") in self.cancelled:
+                return  # the detainer was cancelled: the jail has nothing more to do for ICE
             self.send(kind(message_id=mid(kind.__name__, key), occurred_at=self.clock.now(),
                            **fields))
 
@@ -268,12 +293,9 @@ class World:
         if msg.message_id in self._seen:
             return
         self._seen.add(msg.message_id)
-        if isinstance(msg, CaseAssigned):
-            self._officer(msg)
-        elif isinstance(msg, DetainerIssued):
-            self._jail_detainer(msg)
-        elif isinstance(msg, DetainerAssumed):
-            self._court(msg)
+        reaction = self._reactions.get(type(msg))
+        if reaction is not None:
+            reaction(self, msg)
 
     def _behaviour_rate(self, kind: type[RatedBehaviour], fips5: str, on: date) -> float:
         j = self.j[fips5]
@@ -282,6 +304,10 @@ class World:
             if isinstance(b, kind) and b.covers(fips5, j.state_abbr, j.aor or "", on):
                 rate = max(rate, float(b.rate))
         return rate
+
+    def _victim(self, booking_id: str) -> bool:
+        return is_victim_or_witness(self.truth[booking_id].person,
+                                    float(self.p["victim_or_witness_share"]))
 
     def _officer(self, msg: CaseAssigned) -> None:
         now = self.clock.now()
@@ -300,23 +326,129 @@ class World:
             elif msg.recommended_action == "no_action":
                 override = ("detainer", "officer judgment: criminal history")
         officer = f"{msg.aor}-{int(rng.integers(1, 40)):03d}"
+        self.officer_of[msg.case_id] = officer
         case = msg.case_id
         self.command(decide_at, DecideCase, case, case_id=case, officer=officer,
                      override_action=override[0] if override else None,
                      override_reason=override[1] if override else None)
+        if self._victim(msg.booking_id) and rng.random() < self.s.hotline.agency_flags_victims:
+            self.command(now + _hours(rng, 1, 12), ReceiveHotlineCall, f"flag-{case}",
+                         call_id=f"flag-{case}", booking_id=msg.booking_id,
+                         channel="agency_flag", claim="victim")
+
+    def _supervise_override(self, msg: OverrideRequested) -> None:
+        """The sim's overrides cite no ground the policy recognises; a supervisor rejects
+        them unless the scenario says supervisors wave some through."""
+        rng = self.rng
+        late = rng.random() < self.s.supervisors.late_review
+        approve = rng.random() < self.s.supervisors.approve_unfounded_override
+        self.command(self.clock.now() + (_hours(rng, 25, 48) if late else _hours(rng, 0.5, 8)),
+                     ReviewOverride, msg.case_id, case_id=msg.case_id,
+                     supervisor=f"{msg.aor}-SUP", approve=approve,
+                     note="approved" if approve else "no recognised ground for the override")
+
+    def _document(self, msg: DecisionRecorded) -> None:
+        """The officer records the encounter and the disposition, or omits them at the
+        scenario's rate (OIG-12-64: 43 of 766 FY2011 cases had no record)."""
+        now = self.clock.now()
+        truth = self.truth[msg.booking_id]
+        officers = self.s.officers
+        rng = self.rng
         omit = (officers.omit_documentation if now.date() < DOCUMENTATION_POLICY_DATE
                 else officers.omit_documentation_after_nov_2011)
         omit = max(omit, self._behaviour_rate(UndocumentedMatches, truth.fips5, now.date()))
         skip = int(rng.integers(3)) if rng.random() < omit else -1  # 0 enc, 1 disp, 2 both
+        self.decided[msg.case_id] = msg
         if skip not in (0, 2):
-            self.command(decide_at + _hours(rng, 1, 72), RecordEncounter, case, case_id=case,
-                         officer=officer,
-                         method="telephone" if rng.random() < 0.6 else "in_person")
+            self._encounter(now + _hours(rng, 1, 72), msg.case_id, msg.officer)
         if skip not in (1, 2):
-            self.command(decide_at + _hours(rng, 2, 96), RecordDisposition, case, case_id=case,
-                         officer=officer)
+            self._disposition(now + _hours(rng, 2, 96), msg.case_id, msg.officer)
+
+    def _encounter(self, when: datetime, case: str, officer: str) -> None:
+        in_person = self.rng.random() >= 0.6
+        truth = self.truth[self.case_booking[case]]
+        self.command(when, RecordEncounter, case, case_id=case, officer=officer,
+                     method="in_person" if in_person else "telephone",
+                     encountered_at=when - timedelta(minutes=30),
+                     location=f"county jail {truth.fips5}" if in_person else "by telephone",
+                     subject_contacted=in_person or self.rng.random() < 0.8)
+
+    def _disposition(self, when: datetime, case: str, officer: str) -> None:
+        decided = self.decided[case]
+        code = DISPOSITION_OF[decided.action]
+        if decided.action == "no_action" and "victim" in decided.reason.lower():
+            code = "no_action_victim_witness"
+        self.command(when, RecordDisposition, case, case_id=case, officer=officer,
+                     disposition=code, narrative=f"{decided.action}: {decided.reason}"[:400])
+
+    def _escalated(self, msg: DocumentationEscalated) -> None:
+        """The supervisor sees the missing pieces recorded (by the officer who owns the case)."""
+        when = self.clock.now() + _hours(self.rng, 2, 48)
+        officer = self.officer_of.get(msg.case_id, f"{msg.aor}-SUP")
+        if "encounter" in msg.missing:
+            self._encounter(when, msg.case_id, officer)
+        if "disposition" in msg.missing and "decision" not in msg.missing:
+            self._disposition(when + timedelta(minutes=5), msg.case_id, officer)
+
+    def _served(self, msg: DetainerIssued) -> None:
+        """The jail serves the I-247; a served person who is a citizen or a victim may call."""
+        truth = self.truth[msg.booking_id]
+        now = self.clock.now()
+        rng = self.rng
+        served_at = now + _hours(rng, 0.5, 6)
+        if served_at < truth.release_at:
+            self.command(served_at, RecordDetainerServed, msg.booking_id,
+                         booking_id=msg.booking_id, served_at=served_at)
+        else:
+            return
+        if served_at.date() < HOTLINE_OPENED:
+            return
+        hotline = self.s.hotline
+        citizen = truth.person.status in CITIZEN_STATUSES
+        claim: str | None = None
+        if citizen and rng.random() < hotline.citizen_calls:
+            claim = "citizen"
+        elif self._victim(msg.booking_id) and rng.random() < hotline.victim_calls:
+            claim = "victim"
+        elif not citizen and rng.random() < hotline.false_citizen_claims:
+            claim = "citizen"
+        if claim is not None:
+            call = f"call-{msg.case_id}"
+            self.command(served_at + _hours(rng, 0.2, 12), ReceiveHotlineCall, call,
+                         call_id=call, booking_id=msg.booking_id, channel="hotline", claim=claim)
+
+    def _review_call(self, msg: HotlineCallReceived) -> None:
+        """The field office checks the claim: a true one is upheld when the proof is found."""
+        if msg.case_id is None or msg.due_at is None:
+            return
+        person = self.truth[msg.booking_id].person
+        rng = self.rng
+        now = self.clock.now()
+        if msg.claim == "citizen":
+            true_claim = person.status in CITIZEN_STATUSES
+        else:
+            true_claim = self._victim(msg.booking_id)
+        upheld = true_claim and rng.random() < self.s.hotline.proof_found
+        window = (msg.due_at - now).total_seconds() / 3600
+        late = rng.random() < self.s.officers.late_hotline_review
+        when = now + (_hours(rng, window + 1, window + 24) if late
+                      else _hours(rng, 0.1, max(0.2, window * 0.8)))
+        verified = None
+        if upheld and msg.claim == "citizen":
+            verified = ("naturalized_citizen" if person.status == "naturalized_citizen"
+                        else "citizen")
+        self.command(when, CompleteHotlineReview, msg.call_id, call_id=msg.call_id,
+                     officer=self.officer_of.get(msg.case_id, "LESC-HOTLINE"),
+                     outcome="substantiated" if upheld else "not_substantiated",
+                     narrative=("proof of the claim verified" if upheld
+                                else "no record or document supports the claim"),
+                     verified_status=verified)
+
+    def _cancelled(self, msg: DetainerCancelled) -> None:
+        self.cancelled.add(msg.booking_id)
 
     def _jail_detainer(self, msg: DetainerIssued) -> None:
+        self._served(msg)
         truth = self.truth[msg.booking_id]
         now = self.clock.now()
         b = msg.booking_id
@@ -372,3 +504,14 @@ class World:
         when = self.clock.now() + timedelta(days=float(self.rng.uniform(low, high)))
         c = msg.case_id
         self.command(when, ConcludeProceedings, c, case_id=c, outcome=outcome)
+
+    _reactions: ClassVar[dict[type[Message], Callable[[World, Any], None]]] = {
+        CaseAssigned: _officer,
+        OverrideRequested: _supervise_override,
+        DecisionRecorded: _document,
+        DocumentationEscalated: _escalated,
+        DetainerIssued: _jail_detainer,
+        DetainerCancelled: _cancelled,
+        HotlineCallReceived: _review_call,
+        DetainerAssumed: _court,
+    }
