@@ -156,7 +156,8 @@ def review_override(msg: ReviewOverride, uow: UnitOfWork, svc: Services) -> None
         raise InvalidInput("supervisor", "an officer cannot approve their own override")
     values: dict[str, Any] = {"approval": "approved" if msg.approve else "rejected",
                               "supervisor": msg.supervisor, "reviewed_at": uow.now(),
-                              "review_note": msg.note}
+                              "review_note": msg.note,
+                              "followed_recommendation": not msg.approve}
     if msg.approve:
         values |= {"action": row.requested_action,
                    "reason": f"override: {row.override_reason}"}

@@ -265,6 +265,7 @@ def detainer_notice(
         reference.refresh(engine)
         with UnitOfWork(engine, SystemClock(), actor="cli") as uow:
             notice = notice_for(uow, reference, detainer_id)
+            uow.commit()  # the reads are audited even though nothing else changes
     except ScommError as exc:
         raise fail(exc) from None
     finally:

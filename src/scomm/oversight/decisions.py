@@ -46,6 +46,10 @@ class Explanation:
     reason: str
     trace: tuple[RuleFired, ...]
     redecided: Decision
+    approval: str = "none"
+    supervisor: str | None = None
+    review_note: str | None = None
+    amendments: tuple[dict[str, Any], ...] = ()
 
     @property
     def reproduced(self) -> bool:
@@ -72,7 +76,9 @@ def explain(conn: Connection, case_id: str, *, actor: str, at: dt.datetime) -> E
         decided_at=row.decided_at, officer=row.officer, action=row.action,
         followed_recommendation=row.followed_recommendation,
         override_reason=row.override_reason, stored=stored, reason=row.reason, trace=trace,
-        redecided=decide(stored.facts, stored.decided_on))
+        redecided=decide(stored.facts, stored.decided_on), approval=row.approval,
+        supervisor=row.supervisor, review_note=row.review_note,
+        amendments=tuple(row.amendments or ()))
 
 
 def _all(conn: Connection) -> Iterator[StoredDecision]:
