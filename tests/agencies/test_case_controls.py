@@ -296,3 +296,24 @@ def test_research_resumes_when_a_source_that_was_down_answers(
     assert [(q.source, q.stage, q.reason) for q in retry] == [
         ("CIS", "lesc_retry", "no answer at first research")]
     assert latest is False or retry[0].available is False
+
+
+def test_the_work_queue_follows_the_case(store: tuple[System, list[Message]]) -> None:
+    from scomm.agencies.queue import work_queue
+
+    system, _ = store
+    engine = system.engine
+    case_id = _clone(engine, "detainer", 9)
+    aor = _row(engine, t.cases, case_id=case_id).aor
+
+    def item() -> Any:
+        with engine.connect() as conn:
+            return next(i for i in work_queue(conn, aor, system.clock.now())
+                        if i.ref_id == case_id)
+
+    assert (item().waiting_for, item().overdue) == ("decision", False)
+    _decide(system, case_id, override_action="no_action", override_reason="resources")
+    assert item().waiting_for == "supervisor's ruling on an override"
+    _advance(system, START + timedelta(hours=25))
+    assert item().overdue
+    assert _row(engine, t.alerts, kind="override_review_overdue", ref_id=case_id)

@@ -275,3 +275,42 @@ def detainer_notice(
     stem.with_suffix(".html").write_text(render_html(notice), encoding="utf-8")
     stem.with_suffix(".pdf").write_bytes(render_pdf(notice))
     out.print(f"wrote {stem}.html and {stem}.pdf ({notice.form_revision})", highlight=False)
+
+
+@app.command("queue")
+def queue(
+    aor: Annotated[str, typer.Argument(help="the field office (area of responsibility), e.g. ELP")],
+    at: Annotated[str | None, typer.Option(
+        help="ISO 8601 instant to judge overdue items by [default: now]")] = None,
+    db: DbOption = None,
+) -> None:
+    """A field office's work queue: cases to decide, overrides awaiting a supervisor, matches
+    to document and hotline reviews, soonest due first, overdue ones marked."""
+    from datetime import UTC, datetime
+
+    from scomm.adapters.db import make_engine
+    from scomm.agencies.queue import work_queue
+    from scomm.domain.errors import InvalidInput
+
+    try:
+        try:
+            now = datetime.fromisoformat(at) if at else datetime.now(UTC)
+        except ValueError:
+            raise InvalidInput("--at", f"not an ISO 8601 date-time: {at!r}") from None
+        if now.tzinfo is None:
+            raise InvalidInput("--at", "needs its UTC offset, e.g. 2011-06-01T12:00:00+00:00")
+    except ScommError as exc:
+        raise fail(exc) from None
+    engine = make_engine(store_url(db))
+    try:
+        with engine.connect() as conn:
+            items = work_queue(conn, aor.upper(), now)
+    finally:
+        engine.dispose()
+    table = Table(title=f"{aor.upper()} work queue at {now.isoformat()}: {len(items)} items")
+    for c in ("case or call", "booking", "waiting for", "due (UTC)", "overdue"):
+        table.add_column(c)
+    for i in items:
+        table.add_row(i.ref_id, i.booking_id, i.waiting_for,
+                      i.due_at.isoformat() if i.due_at else "", "OVERDUE" if i.overdue else "")
+    out.print(table)
