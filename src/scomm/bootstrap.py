@@ -71,6 +71,7 @@ ROUTES: Mapping[str, Mapping[str, AgencyHandler]] = {
 
 DEADLINE_ACTIONS: Mapping[str, deadlines.DeadlineAction] = {
     detainers.LIMIT: detainers.limit_reached,
+    detainers.PICKUP: detainers.pickup_reminder,
     "case_decision_due": field_office.decision_overdue,
     "override_review_due": field_office.override_review_overdue,
     "documentation_due": field_office.documentation_overdue,

@@ -317,3 +317,22 @@ def test_the_work_queue_follows_the_case(store: tuple[System, list[Message]]) ->
     _advance(system, START + timedelta(hours=25))
     assert item().overdue
     assert _row(engine, t.alerts, kind="override_review_overdue", ref_id=case_id)
+
+
+def test_the_transport_desk_is_reminded_before_the_limit(
+        store: tuple[System, list[Message]]) -> None:
+    system, seen = store
+    engine = system.engine
+    case_id = _clone(engine, "detainer", 10)
+    _decide(system, case_id)
+    booking_id = _row(engine, t.cases, case_id=case_id).booking_id
+    release = START + timedelta(hours=1)
+    _advance(system, release)
+    _send(system, ReportRelease, booking_id, booking_id=booking_id, release_at=release,
+          facility_tz="America/Denver")
+    deadline = _row(engine, t.detainers, case_id=case_id).deadline_at
+    _advance(system, deadline - timedelta(hours=13))
+    assert not any(m.kind == "PickupDue" for m in seen)
+    _advance(system, deadline - timedelta(hours=12))
+    due = [m for m in seen if m.kind == "PickupDue"]
+    assert [(m.case_id, m.deadline_at) for m in due] == [(case_id, deadline)]

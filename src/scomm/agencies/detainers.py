@@ -16,7 +16,7 @@ alert and is counted, and the extra jail days go to the cost ledger.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -32,6 +32,7 @@ from scomm.domain.messages import (
     DetainerAssumed,
     DetainerCancelled,
     DetainerLapsed,
+    PickupDue,
     RecordConviction,
     RecordCustodyTransfer,
     RecordDetainerServed,
@@ -41,6 +42,9 @@ from scomm.domain.messages import (
 )
 
 LIMIT = "detainer_limit"
+PICKUP = "pickup_reminder"
+#: How long before the deadline the transport desk is reminded of a held person.
+PICKUP_LEAD = timedelta(hours=12)
 OPEN_STATES = frozenset({"issued", "served", "conditional", "held", "expired"})
 AWAITING_RELEASE = frozenset({"issued", "served"})
 
@@ -81,6 +85,7 @@ def report_release(msg: ReportRelease, uow: UnitOfWork, svc: Services) -> None:
     _set(uow, d.detainer_id, state="held", release_at=msg.release_at,
          facility_tz=msg.facility_tz, deadline_at=due)
     deadlines.schedule(uow, LIMIT, d.detainer_id, due)
+    deadlines.schedule(uow, PICKUP, d.detainer_id, max(msg.release_at, due - PICKUP_LEAD))
 
 
 def record_conviction(msg: RecordConviction, uow: UnitOfWork, svc: Services) -> None:
@@ -117,6 +122,7 @@ def cancel_for_case(uow: UnitOfWork, case_id: str, reason: str) -> bool:
         _set(uow, d.detainer_id, state="cancelled", ended_at=uow.now(), held_hours=0.0,
              cancel_reason=reason)
         deadlines.cancel(uow, LIMIT, d.detainer_id)
+        deadlines.cancel(uow, PICKUP, d.detainer_id)
     else:
         _close(uow, d, "cancelled")
         _set(uow, d.detainer_id, cancel_reason=reason)
@@ -141,6 +147,7 @@ def _close(uow: UnitOfWork, d: Any, state: str) -> tuple[float, bool]:
     _set(uow, d.detainer_id, state=state, release_at=release_at, ended_at=now,
          held_hours=round(held, 2), past_limit=past, extra_jail_days=math.ceil(held / 24))
     deadlines.cancel(uow, LIMIT, d.detainer_id)
+    deadlines.cancel(uow, PICKUP, d.detainer_id)
     if past:
         _alert(uow, "hold_past_limit", d.detainer_id, d.fips5,
                f"held {held:.1f} h from release, deadline was {d.deadline_at.isoformat()}")
@@ -170,6 +177,15 @@ def jail_release(msg: RecordJailRelease, uow: UnitOfWork, svc: Services) -> None
     uow.emit(DetainerLapsed(
         message_id=mid("DetainerLapsed", d.detainer_id), occurred_at=uow.now(),
         detainer_id=d.detainer_id, case_id=d.case_id, booking_id=d.booking_id))
+
+
+def pickup_reminder(uow: UnitOfWork, detainer_id: str, due_at: datetime) -> None:
+    """Twelve hours before the limit, a person still held prompts the transport desk."""
+    d = uow.conn.execute(select(detainers).where(detainers.c.detainer_id == detainer_id)).first()
+    if d is not None and d.state == "held":
+        uow.emit(PickupDue(message_id=mid("PickupDue", detainer_id), occurred_at=uow.now(),
+                           detainer_id=detainer_id, case_id=d.case_id,
+                           booking_id=d.booking_id, deadline_at=d.deadline_at))
 
 
 def limit_reached(uow: UnitOfWork, detainer_id: str, due_at: datetime) -> None:

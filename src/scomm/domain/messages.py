@@ -195,6 +195,17 @@ class DetainerIssued(Message):
     operative_upon_conviction: bool
 
 
+class PickupDue(Message):
+    """A held person's detainer deadline is near and ICE has not taken custody: the transport
+    desk is reminded while there is still time to arrive within the limit."""
+
+    kind: Literal["PickupDue"] = "PickupDue"
+    detainer_id: str
+    case_id: str
+    booking_id: str
+    deadline_at: AwareDatetime
+
+
 class DetainerAssumed(Message):
     kind: Literal["DetainerAssumed"] = "DetainerAssumed"
     detainer_id: str
@@ -447,6 +458,7 @@ AnyMessage = Annotated[
     | CaseAssigned
     | DecisionRecorded
     | DetainerIssued
+    | PickupDue
     | DetainerAssumed
     | DetainerLapsed
     | DetainerCancelled

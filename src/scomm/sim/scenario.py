@@ -127,6 +127,9 @@ class Officers(Strict):
         default=0.034,
         description="25 of 723 assessable cases were not consistent with policy (OIG-12-64)")
     late_decision: Share = 0.03
+    pickup_on_reminder: Share = Field(
+        default=0.9, description="late pickups that arrive within the limit once the system "
+        "reminds the transport desk 12 hours before it [assumption]")
     late_hotline_review: Share = Field(
         default=0.0, description="reviews of hotline calls finished after their deadline "
         "[assumption: none by default; inject to see the overdue count and its case list]")

@@ -44,6 +44,7 @@ from scomm.domain.messages import (
     HotlineCallReceived,
     Message,
     OverrideRequested,
+    PickupDue,
     ReceiveHotlineCall,
     RecordConviction,
     RecordCustodyTransfer,
@@ -151,20 +152,27 @@ class World:
         self.officer_of: dict[str, str] = {}
         self.decided: dict[str, DecisionRecorded] = {}
         self.cancelled: set[str] = set()
+        self.late_pickup: dict[str, str] = {}
+        self.withdrawn: set[str] = set()
 
     # ------------------------------------------------------------------ queue
     def at(self, when: datetime, action: Callable[[], None]) -> None:
         heapq.heappush(self._queue, (max(when, self.clock.now()), next(self._seq), action))
 
-    def command(self, when: datetime, kind: type[Command], key: str, **fields: Any) -> None:
-        """At ``when``, send a ``kind`` command about ``key`` (its id is derived from both)."""
+    def command(self, when: datetime, kind: type[Command], key: str, **fields: Any) -> str:
+        """At ``when``, send a ``kind`` command about ``key`` (its id is derived from both);
+        returns the id, by which a later turn of events can withdraw it."""
+        message_id = mid(kind.__name__, key)
+
         def fire() -> None:
             if kind in JAIL_COMMANDS and fields.get("booking_id") in self.cancelled:
                 return  # the detainer was cancelled: the jail has nothing more to do for ICE
-            self.send(kind(message_id=mid(kind.__name__, key), occurred_at=self.clock.now(),
-                           **fields))
+            if message_id in self.withdrawn:
+                return
+            self.send(kind(message_id=message_id, occurred_at=self.clock.now(), **fields))
 
         self.at(when, fire)
+        return message_id
 
     def send(self, command: Command) -> None:
         """Deliver a command; after an injected crash, send it again as a restarted client would.
@@ -477,9 +485,22 @@ class World:
         else:
             when = None
         if when is not None:
-            self.command(when, RecordCustodyTransfer, b, booking_id=b)
+            planned = self.command(when, RecordCustodyTransfer, b, booking_id=b)
         else:
-            self.command(deadline, RecordJailRelease, b, booking_id=b)
+            planned = self.command(deadline, RecordJailRelease, b, booking_id=b)
+        if (when is None or when > deadline) and (pickup is not None or holds):
+            self.late_pickup[b] = planned  # ICE means to come, but after the limit
+
+    def _reminded(self, msg: PickupDue) -> None:
+        """The system's reminder reaches the transport desk; it may still make the limit."""
+        planned = self.late_pickup.pop(msg.booking_id, None)
+        left = (msg.deadline_at - self.clock.now()).total_seconds() / 3600
+        if planned is None or left < 0.5 or self.rng.random() >= self.s.officers.pickup_on_reminder:
+            return
+        self.withdrawn.add(planned)
+        b = msg.booking_id
+        self.command(self.clock.now() + _hours(self.rng, 0.25, left - 0.25),
+                     RecordCustodyTransfer, f"{b}:reminded", booking_id=b)
 
     OUTCOMES: ClassVar[dict[str, tuple[dict[str, float], tuple[float, float]]]] = {
         "removed_reentered": ({"removed": 0.95, "released": 0.05}, (7, 30)),
@@ -514,4 +535,5 @@ class World:
         DetainerCancelled: _cancelled,
         HotlineCallReceived: _review_call,
         DetainerAssumed: _court,
+        PickupDue: _reminded,
     }
