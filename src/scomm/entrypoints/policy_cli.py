@@ -177,7 +177,8 @@ def policy_explain(case_id: str, db: DbOption = None, as_json: JsonOption = Fals
                      "override_reason": e.override_reason, "priority": e.stored.priority,
                      "conviction_level": e.stored.conviction_level, "reason": e.reason,
                      "trace": [t.model_dump(mode="json") for t in e.trace],
-                     "approval": e.approval, "supervisor": e.supervisor,
+                     "approval": e.approval, "requested_action": e.requested_action,
+                     "supervisor": e.supervisor,
                      "review_note": e.review_note, "amendments": list(e.amendments),
                      "reproduced": e.reproduced})
         return
@@ -189,8 +190,8 @@ def policy_explain(case_id: str, db: DbOption = None, as_json: JsonOption = Fals
               f"{s.conviction_level}; action taken {e.action}{override}\nreason: {e.reason}",
               highlight=False)
     if e.approval != "none":
-        out.print(f"override {e.approval} by supervisor {e.supervisor}: {e.review_note}",
-                  highlight=False)
+        out.print(f"override to {e.requested_action} ({e.override_reason}) {e.approval} by "
+                  f"supervisor {e.supervisor}: {e.review_note}", highlight=False)
     for a in e.amendments:
         out.print(f"amended {a['amended_at']}: was {a['action']} ({a['reason']}); {a['why']}",
                   highlight=False)

@@ -47,6 +47,7 @@ class Explanation:
     trace: tuple[RuleFired, ...]
     redecided: Decision
     approval: str = "none"
+    requested_action: str | None = None
     supervisor: str | None = None
     review_note: str | None = None
     amendments: tuple[dict[str, Any], ...] = ()
@@ -77,7 +78,8 @@ def explain(conn: Connection, case_id: str, *, actor: str, at: dt.datetime) -> E
         followed_recommendation=row.followed_recommendation,
         override_reason=row.override_reason, stored=stored, reason=row.reason, trace=trace,
         redecided=decide(stored.facts, stored.decided_on), approval=row.approval,
-        supervisor=row.supervisor, review_note=row.review_note,
+        requested_action=row.requested_action, supervisor=row.supervisor,
+        review_note=row.review_note,
         amendments=tuple(row.amendments or ()))
 
 
