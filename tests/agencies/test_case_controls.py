@@ -123,6 +123,13 @@ def test_an_override_waits_for_a_supervisor(store: tuple[System, list[Message]])
     with pytest.raises(IllegalTransition):
         _send(system, ReviewOverride, f"{rejected}:2", case_id=rejected, supervisor="ELP-SUP",
               approve=True, note="again")
+    from scomm.oversight.decisions import explain
+
+    with engine.begin() as conn:
+        e = explain(conn, approved, actor="test", at=system.clock.now())
+    assert (e.approval, e.requested_action, e.action, e.supervisor) == (
+        "approved", "no_action", "no_action", "ELP-SUP")
+    assert not e.followed_recommendation and e.reproduced
 
 
 def test_documentation_needs_its_fields_and_must_fit_the_decision(
