@@ -7,7 +7,8 @@ that the field office reads (invariant 4); the field office never needs to query
 Conflicts between sources are settled by the order of ``DETERMINATION_RULES``: the first rule
 whose condition holds decides, so a naturalisation certificate outranks an old IDENT or Central
 Index status, and a removal record outranks a later visa entry. Each rule says why it is
-where it is.
+where it is, and each rule's condition stands on its own, so every other rule that also holds
+is a real conflict between sources, recorded in the dossier as ``LESC.conflicts``.
 """
 
 from __future__ import annotations
@@ -110,12 +111,13 @@ DETERMINATION_RULES: tuple[Rule, ...] = (
      "removed_reentered", "a recorded removal followed by this arrest inside the U.S."),
     ("lpr-removable", lambda r: r.facts.get("CIS.status") == "lpr" and r.removable_conviction,
      "lpr_removable_conviction", "permanent resident with an aggravated-felony or drug conviction"),
-    ("lpr", lambda r: r.facts.get("CIS.status") == "lpr", "lpr",
+    ("lpr", lambda r: r.facts.get("CIS.status") == "lpr" and not r.removable_conviction, "lpr",
      "permanent resident with no removable conviction on record"),
     ("lawful-visa", lambda r: r.facts.get("ADIS.admitted_until") is not None
      and date.fromisoformat(r.facts["ADIS.admitted_until"]) >= r.booked_on,
      "lawful_nonimmigrant", "admitted until a date after the arrest"),
-    ("overstay", lambda r: r.facts.get("ADIS.admitted_until") is not None,
+    ("overstay", lambda r: r.facts.get("ADIS.admitted_until") is not None
+     and date.fromisoformat(r.facts["ADIS.admitted_until"]) < r.booked_on,
      "overstay", "admission period ended before the arrest, no departure recorded"),
     ("ewi", lambda r: r.facts.get("IDENT.encounter_type") == "border_apprehension",
      "entered_without_inspection", "apprehended at the border, no lawful admission on record"),
@@ -128,6 +130,21 @@ def determine(research: Research) -> tuple[StatusCode, str]:
             verified: StatusCode = research.facts.get("HOTLINE.verified_status") or status
             return (verified if rule_id == "citizenship-verified" else status), f"{rule_id}: {why}"
     return "unable_to_determine", "no source establishes a status"
+
+
+def conflicts(research: Research) -> list[dict[str, str]]:
+    """The statuses other sources point to that the winning rule outranked.
+
+    A naturalised citizen whose Central Index entry still says LPR is the OIG's example: both
+    rules hold, the first decides, and the dossier says so instead of hiding the stale entry.
+    """
+    holding = [(rule_id, status) for rule_id, applies, status, _ in DETERMINATION_RULES
+               if applies(research)]
+    if len(holding) < 2:
+        return []
+    winner = holding[0][0]
+    return [{"outranked": rule_id, "points_to": status, "settled_by": winner}
+            for rule_id, status in holding[1:] if status != holding[0][1]]
 
 
 def _research_of(flat: Mapping[str, Any], catalog: OffenseCatalog) -> Research:
@@ -178,10 +195,13 @@ def add_facts(uow: UnitOfWork, svc: Services, case_id: str, facts: list[Fact],
     flat, seq = dossier(uow, case_id)
     before = flat["LESC.status"]
     flat.update({f.name: f.value for f in facts})
-    status, rule = determine(_research_of(flat, svc.catalog))
+    found = _research_of(flat, svc.catalog)
+    status, rule = determine(found)
     now = uow.now()
     new = [*facts, Fact(name="LESC.status", value=status, source="LESC", queried_at=now),
-           Fact(name="LESC.status_rule", value=rule, source="LESC", queried_at=now)]
+           Fact(name="LESC.status_rule", value=rule, source="LESC", queried_at=now),
+           Fact(name="LESC.conflicts", value=conflicts(found), source="LESC",
+                queried_at=now)]
     _store(uow, case_id, new, seq)
     uow.audit("write", "dossier", case_id, {"facts": len(new), "status": status, "why": why})
     return bool(status != before)
@@ -215,9 +235,11 @@ def research(msg: ImmigrationSearchCompleted, uow: UnitOfWork, svc: Services) ->
         confidence=0.5 if undisposed else 1.0)
     add("booking.charges", [c.ncic_code for c in msg.charges], "IAFIS")
     add("booking.booked_on", msg.booked_at.date().isoformat(), "IAFIS")
-    status, why = determine(_research_of(flat, svc.catalog))
+    found = _research_of(flat, svc.catalog)
+    status, why = determine(found)
     add("LESC.status", status, "LESC")
     add("LESC.status_rule", why, "LESC")
+    add("LESC.conflicts", conflicts(found), "LESC")
     codes = [c.ncic_code for c in msg.charges] + [str(c["ncic_code"]) for c in convictions]
     offense_level = sc_offense_level(codes, msg.booked_at.date()) or 3
     add("LESC.offense_level", offense_level, "LESC")
