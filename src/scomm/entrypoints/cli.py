@@ -18,6 +18,7 @@ from rich.table import Table
 
 from scomm.domain.errors import AuditChainBroken, ScommError
 from scomm.entrypoints.console import DbOption, err, fail, out, store_url
+from scomm.entrypoints.oversight_cli import oversight_app
 from scomm.entrypoints.policy_cli import jurisdiction, participation, policy_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -31,6 +32,7 @@ app.add_typer(booking_app, name="booking")
 app.add_typer(detainer_app, name="detainer")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(policy_app, name="policy")
+app.add_typer(oversight_app, name="oversight")
 app.command("participation")(participation)
 app.command("jurisdiction")(jurisdiction)
 

@@ -6,8 +6,11 @@ status 2, having changed nothing.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,3 +35,18 @@ def store_url(db: str | None) -> str:
 def fail(exc: ScommError) -> typer.Exit:
     err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
+
+
+def print_json(value: Any) -> None:
+    """JSON on standard output, unwrapped (Rich would fold long lines) for other programs."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    sys.stdout.write(json.dumps(value, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    raise TypeError(f"no JSON form for {type(value).__name__}")

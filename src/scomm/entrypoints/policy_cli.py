@@ -12,13 +12,13 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from scomm.domain.errors import InvalidInput, ScommError
-from scomm.entrypoints.console import DbOption, fail, out, store_url
+from scomm.entrypoints.console import DbOption, fail, out, print_json, store_url
 
 policy_app = typer.Typer(no_args_is_help=True,
                          help="Versioned rulebooks: decide, show, diff, explain, replay.")
@@ -33,20 +33,6 @@ def _date(text: str, where: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(where, f"must be a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _print_json(value: Any) -> None:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
-    sys.stdout.write(json.dumps(value, indent=2, default=_json_default) + "\n")
-
-
-def _json_default(value: object) -> Any:
-    if isinstance(value, dt.date):  # datetimes too
-        return value.isoformat()
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
 @policy_app.command("decide")
@@ -98,7 +84,7 @@ def policy_show(on: OnOption, as_json: JsonOption = False) -> None:
     except ScommError as exc:
         raise fail(exc) from None
     if as_json:
-        _print_json(view)
+        print_json(view)
         return
     out.print(f"policy in force on {view.on.isoformat()}: [bold]{view.policy_version}[/bold]")
     for book in view.books:
@@ -128,7 +114,7 @@ def policy_diff(
     except ScommError as exc:
         raise fail(exc) from None
     if as_json:
-        _print_json(d)
+        print_json(d)
         return
     out.print(f"{d.before.isoformat()}: {d.version_before}\n{d.after.isoformat()}: "
               f"{d.version_after}", highlight=False)
@@ -170,7 +156,7 @@ def policy_explain(case_id: str, db: DbOption = None, as_json: JsonOption = Fals
     finally:
         engine.dispose()
     if as_json:
-        _print_json({"case_id": e.stored.case_id, "decided_at": e.decided_at, "officer": e.officer,
+        print_json({"case_id": e.stored.case_id, "decided_at": e.decided_at, "officer": e.officer,
                      "policy_version": e.stored.policy_version,
                      "recommended_action": e.stored.recommended_action, "action": e.action,
                      "followed_recommendation": e.followed_recommendation,
@@ -235,7 +221,7 @@ def policy_replay(
     finally:
         engine.dispose()
     if as_json:
-        _print_json({"policy_on": r.policy_on, "policy_version": r.policy_version,
+        print_json({"policy_on": r.policy_on, "policy_version": r.policy_version,
                      "cases": r.cases, "moved": len(r.moved),
                      "transitions": [{"from": a, "to": b, "cases": n}
                                      for (a, b), n in r.transitions.items()],
@@ -287,7 +273,7 @@ def participation(
     except ScommError as exc:
         raise fail(exc) from None
     if as_json:
-        _print_json({"on": day, "definition": definition.model_dump(mode="json")
+        print_json({"on": day, "definition": definition.model_dump(mode="json")
                      if definition else None, "optional_aspects": aspects,
                      "moa": dataclasses.asdict(moa) if moa else None,
                      "may_opt_out": dataclasses.asdict(answer) if answer else None})
@@ -339,7 +325,7 @@ def jurisdiction(
     finally:
         engine.dispose()
     if as_json:
-        _print_json([dataclasses.asdict(v) for v in views])
+        print_json([dataclasses.asdict(v) for v in views])
         return
     table = Table(title=f"jurisdictions on {day.isoformat()}")
     for c in ("FIPS", "county", "st", "AOR", "activated", "shared with IDENT",

@@ -1,0 +1,96 @@
+"""`scomm oversight ...`: the oversight analyst's commands (read-only on the store)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
+
+from scomm.domain.errors import ScommError
+from scomm.entrypoints.console import DbOption, fail, out, print_json, store_url
+
+oversight_app = typer.Typer(no_args_is_help=True, help="Oversight: audit samples and reports.")
+sample_app = typer.Typer(no_args_is_help=True, help="Attribute sampling (plan, draw, evaluate).")
+oversight_app.add_typer(sample_app, name="sample")
+
+
+
+@sample_app.command("plan")
+def sample_plan(
+    tolerable: Annotated[float, typer.Option(help="tolerable deviation rate, e.g. 0.05")],
+    risk: Annotated[float, typer.Option(help="risk of overreliance")] = 0.05,
+    expected: Annotated[float, typer.Option(help="expected deviation rate")] = 0.0,
+    population: Annotated[int | None, typer.Option(help="population size (finite)")] = None,
+) -> None:
+    """The sample size for an attribute (AICPA Appendix A rule)."""
+    from scomm.oversight.sampling import plan
+
+    try:
+        p = plan(tolerable, risk=risk, expected_rate=expected, population=population)
+    except ScommError as exc:
+        raise fail(exc) from None
+    print_json(p)
+
+
+@sample_app.command("evaluate")
+def sample_evaluate(
+    sampled: Annotated[int, typer.Option(help="cases sampled")],
+    deviations: Annotated[int, typer.Option(help="assessed cases not in compliance")],
+    incomplete: Annotated[int, typer.Option(help="cases that could not be assessed")] = 0,
+    risk: float = 0.05,
+    tolerable: Annotated[float | None, typer.Option(help="tolerable deviation rate")] = None,
+) -> None:
+    """What a sample found: rates, intervals, the upper deviation limit (JSON)."""
+    from scomm.oversight.sampling import evaluate
+
+    try:
+        e = evaluate(sampled, incomplete, deviations, risk=risk, tolerable_rate=tolerable)
+    except ScommError as exc:
+        raise fail(exc) from None
+    print_json(e)
+
+
+@sample_app.command("draw")
+def sample_draw(
+    n: Annotated[int, typer.Option(help="sample size")],
+    seed: Annotated[int, typer.Option(help="recorded seed: same store, same seed, same sample")],
+    start: Annotated[str, typer.Option(help="first decision date (ISO), e.g. 2010-10-01")],
+    end: Annotated[str, typer.Option(help="last decision date (ISO), e.g. 2011-09-30")],
+    by_office: Annotated[bool, typer.Option(help="stratify by field office")] = False,
+    db: DbOption = None,
+) -> None:
+    """Draw a reproducible sample of the IDENT matches opened in a period (case ids, CSV)."""
+    from sqlalchemy import select
+
+    from scomm.adapters.audit import AuditWriter
+    from scomm.adapters.db import make_engine
+    from scomm.adapters.tables import cases
+    from scomm.domain.errors import InvalidInput
+    from scomm.oversight.sampling import draw
+
+    try:
+        try:
+            first, last = date.fromisoformat(start), date.fromisoformat(end)
+        except ValueError as exc:
+            raise InvalidInput("--start/--end", f"not an ISO date: {exc}") from None
+        engine = make_engine(store_url(db))
+        try:
+            with engine.begin() as conn:
+                rows = conn.execute(select(cases.c.case_id, cases.c.aor).where(
+                    cases.c.opened_at >= datetime.combine(first, datetime.min.time(), UTC),
+                    cases.c.opened_at < datetime.combine(last, datetime.max.time(), UTC))).all()
+                units = [r.case_id for r in rows]
+                sample = draw(units, n, seed,
+                              {r.case_id: r.aor for r in rows} if by_office else None)
+                audit = AuditWriter(conn)
+                audit.append(datetime.now(UTC), "cli", "read", "case_sample",
+                             f"{first}..{last}:{seed}", {"n": n, "population": len(units)})
+                audit.flush()
+        finally:
+            engine.dispose()
+    except ScommError as exc:
+        raise fail(exc) from None
+    out.print("case_id", highlight=False)
+    for case_id in sample:
+        out.print(case_id, highlight=False)
