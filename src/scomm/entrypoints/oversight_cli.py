@@ -94,3 +94,46 @@ def sample_draw(
     out.print("case_id", highlight=False)
     for case_id in sample:
         out.print(case_id, highlight=False)
+
+
+@oversight_app.command("costs")
+def costs(
+    start: Annotated[str | None, typer.Option(help="first issue date (ISO)")] = None,
+    end: Annotated[str | None, typer.Option(help="last issue date (ISO)")] = None,
+    per_diem: Annotated[float | None, typer.Option(
+        help="daily jail cost for every jurisdiction [default: oversight/data/per_diem.yaml]")]
+    = None,
+    db: DbOption = None,
+) -> None:
+    """The detainer cost ledger per jurisdiction: holds, extra jail days, cost, holds past
+    the 48-hour limit."""
+    from rich.table import Table
+
+    from scomm.adapters.db import make_engine
+    from scomm.domain.errors import InvalidInput
+    from scomm.oversight.costs import ledger, load_per_diem
+
+    try:
+        try:
+            first = date.fromisoformat(start) if start else None
+            last = date.fromisoformat(end) if end else None
+        except ValueError as exc:
+            raise InvalidInput("--start/--end", f"not an ISO date: {exc}") from None
+        rates = load_per_diem(per_diem)
+        engine = make_engine(store_url(db))
+        try:
+            with engine.connect() as conn:
+                rows = ledger(conn, rates, first, last)
+        finally:
+            engine.dispose()
+    except ScommError as exc:
+        raise fail(exc) from None
+    table = Table(title=f"detainer cost ledger ({rates.currency})")
+    for c in ("fips5", "county", "state", "detainers", "holds", "extra jail days", "per diem",
+              "cost", "past 48 h", "hours past"):
+        table.add_column(c, justify="left" if c in ("fips5", "county", "state") else "right")
+    for r in rows:
+        table.add_row(r.fips5, r.county, r.state, str(r.detainers), str(r.holds),
+                      str(r.extra_jail_days), f"{r.per_diem:,.2f}" if r.per_diem else "",
+                      f"{r.cost:,.2f}", str(r.holds_past_limit), f"{r.hours_past_limit:.1f}")
+    out.print(table)
