@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -137,3 +138,62 @@ def costs(
                       str(r.extra_jail_days), f"{r.per_diem:,.2f}" if r.per_diem else "",
                       f"{r.cost:,.2f}", str(r.holds_past_limit), f"{r.hours_past_limit:.1f}")
     out.print(table)
+
+
+@oversight_app.command("compliance")
+def compliance_report(
+    as_of: Annotated[str, typer.Option(help="documentation counted up to this ISO instant")],
+    start: Annotated[str | None, typer.Option(help="first month of matches, YYYY-MM")] = None,
+    end: Annotated[str | None, typer.Option(help="last month of matches, YYYY-MM")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for compliance.html/.csv")]
+    = Path("."),
+    db: DbOption = None,
+) -> None:
+    """OIG-12-64 rec. 2: per field office and month, the matches still without an encounter
+    or a disposition, with Wilson intervals, the cases, and a funnel plot across offices."""
+    import csv
+
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from scomm.adapters.db import make_engine
+    from scomm.domain.errors import InvalidInput
+    from scomm.oversight.compliance import by_office, compliance, funnel_svg, outside_limits
+
+    try:
+        try:
+            cutoff = datetime.fromisoformat(as_of)
+            first = datetime.strptime(start, "%Y-%m").replace(tzinfo=UTC) if start else None
+            last = datetime.strptime(end, "%Y-%m").replace(tzinfo=UTC) if end else None
+        except ValueError as exc:
+            raise InvalidInput("--as-of/--start/--end", str(exc)) from None
+        if cutoff.tzinfo is None:
+            raise InvalidInput("--as-of", "needs its UTC offset, e.g. 2011-12-31T00:00:00+00:00")
+        if last is not None:
+            last = last.replace(year=last.year + last.month // 12, month=last.month % 12 + 1)
+        engine = make_engine(store_url(db))
+        try:
+            with engine.connect() as conn:
+                rows = compliance(conn, cutoff, first, last)
+        finally:
+            engine.dispose()
+    except ScommError as exc:
+        raise fail(exc) from None
+    offices = by_office(rows)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / "compliance.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["aor", "month", "matches", "undocumented", "share", "wilson_low",
+                    "wilson_high", "documented_late", "cases"])
+        for r in rows:
+            w.writerow([r.aor, r.month, r.matches, r.undocumented, f"{r.share:.4f}",
+                        f"{r.wilson[0]:.4f}", f"{r.wilson[1]:.4f}", r.late, " ".join(r.cases)])
+    env = Environment(loader=PackageLoader("scomm.oversight"), autoescape=select_autoescape())
+    (out_dir / "compliance.html").write_text(env.get_template("compliance.html").render(
+        rows=rows, offices=offices, outside=outside_limits(offices), funnel=funnel_svg(offices),
+        as_of=cutoff.isoformat(), period=f"{start or 'from the start'} to {end or 'the end'}"),
+        encoding="utf-8")
+    missing = sum(o.undocumented for o in offices)
+    late = sum(o.late for o in offices)
+    out.print(f"{missing} of {sum(o.matches for o in offices)} matches undocumented, {late} "
+              f"documented late; wrote "
+              f"{out_dir}/compliance.html and compliance.csv", highlight=False)

@@ -5,34 +5,22 @@ Plots are inline SVG (matplotlib), so the page needs no server and no network to
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Connection, select
 
 from scomm.adapters.tables import bookings, cases, criminal_searches, detainers
+from scomm.oversight.plots import plt, svg
 from scomm.oversight.statistics import COLUMNS, CountyStats
 from scomm.sim.scenario import Scenario
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-def _svg(fig: Any) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
 
 
 def _monthly(conn: Connection) -> str:
@@ -56,7 +44,7 @@ def _monthly(conn: Connection) -> str:
     ax.set_ylabel("per month")
     ax.legend(frameon=False, ncol=4, loc="upper left")
     ax.grid(alpha=0.3)
-    return _svg(fig)
+    return svg(fig)
 
 
 def _calibration(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -73,7 +61,7 @@ def _calibration(rows: Sequence[Mapping[str, Any]]) -> str:
     ax.set_ylabel("simulated")
     ax.set_title("per county")
     ax.legend(frameon=False)
-    return _svg(fig)
+    return svg(fig)
 
 
 def _outcomes(metrics: Mapping[str, Any]) -> str:
@@ -85,7 +73,7 @@ def _outcomes(metrics: Mapping[str, Any]) -> str:
     axes[1].barh(list(rem), list(rem.values()), color="#a5503b")
     axes[1].set_title("removals by category")
     fig.tight_layout()
-    return _svg(fig)
+    return svg(fig)
 
 
 def _kpis(m: Mapping[str, Any]) -> list[dict[str, Any]]:
