@@ -197,3 +197,64 @@ def compliance_report(
     out.print(f"{missing} of {sum(o.matches for o in offices)} matches undocumented, {late} "
               f"documented late; wrote "
               f"{out_dir}/compliance.html and compliance.csv", highlight=False)
+
+
+@oversight_app.command("statistics")
+def statistics(
+    published: Annotated[bool, typer.Option(
+        help="ICE's own county table through 2012-08-31 instead of a store")] = False,
+    by: Annotated[str, typer.Option(help="county or state")] = "county",
+    monthly: Annotated[bool, typer.Option(help="per month and cumulative (a store only)")]
+    = False,
+    min_cell: Annotated[int, typer.Option(help="counts 1 to min_cell-1 are suppressed")] = 10,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the CSV")] = Path("."),
+    db: DbOption = None,
+) -> None:
+    """Transparency statistics in ICE's interoperability columns, with the small-cell rule
+    applied to everything written (docs/oversight.md)."""
+    import csv
+
+    from scomm.adapters.db import make_engine
+    from scomm.domain.errors import InvalidInput
+    from scomm.oversight import statistics as stats
+    from scomm.oversight import transparency as t
+
+    try:
+        if by not in ("county", "state"):
+            raise InvalidInput("--by", f"county or state, not {by!r}")
+        if monthly and (published or by != "county"):
+            raise InvalidInput("--monthly", "monthly figures come from a store, by county")
+        if published:
+            from scomm.sim.jurisdictions import ice_table_path
+
+            rows = t.published(ice_table_path())
+        else:
+            engine = make_engine(store_url(db))
+            try:
+                with engine.connect() as conn:
+                    rows = stats.county_table(conn)
+                    months = t.monthly(conn) if monthly else []
+            finally:
+                engine.dispose()
+        shown = t.by_state(rows) if by == "state" else rows
+        table: list[dict[str, object]] = [dict(r) for r in t.publishable(shown, min_cell)]
+        if monthly:
+            table = [{**{k: r[k] for k in ("fips5", "state", "county", "month")},
+                      **t.suppress({k: int(str(v)) for k, v in r.items()
+                                    if k not in ("fips5", "state", "county", "month")},
+                                   min_cell)} for r in months]
+    except ScommError as exc:
+        raise fail(exc) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = f"statistics_{'published_' if published else ''}{by}{'_monthly' if monthly else ''}"
+    path = out_dir / f"{name}.csv"
+    with path.open("w", newline="") as f:
+        if table:
+            w = csv.DictWriter(f, fieldnames=list(table[0]))
+            w.writeheader()
+            w.writerows(table)
+    total = t.national(rows)
+    out.print(f"national: {total['submissions']:,} submissions, "
+              f"{total['ident_matches_total']:,} matches, {total['removals_total']:,} "
+              f"removals; wrote {path} ({len(table)} rows, cells under {min_cell} suppressed)",
+              highlight=False)

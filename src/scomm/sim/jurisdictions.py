@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from importlib import resources
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -161,6 +162,11 @@ class Jurisdiction:
     tz: str
     ice_name: str | None
     ice_stats: IceCountyStats | None
+
+
+def ice_table_path() -> Path:
+    """The shipped copy of ICE's county statistics table, for tools that read it as published."""
+    return Path(str(resources.files("scomm.sim") / "data" / _DATA_FILES["ice"]))
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
