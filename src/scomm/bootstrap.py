@@ -23,7 +23,7 @@ from scomm.adapters.reference import ReferenceData
 from scomm.adapters.sources import SourceProfiles, default_profiles
 from scomm.adapters.tables import iafis_subjects, ident_subjects
 from scomm.adapters.uow import UnitOfWork
-from scomm.agencies import detainers, field_office, hotline, iafis, ident, lea, lesc, sib
+from scomm.agencies import crcl, detainers, field_office, hotline, iafis, ident, lea, lesc, sib
 from scomm.agencies.services import Services
 from scomm.domain.booking import Booking
 from scomm.domain.messages import ExpireDeadlines, Message
@@ -54,6 +54,10 @@ ROUTES: Mapping[str, Mapping[str, AgencyHandler]] = {
         "RecordEncounter": field_office.record_encounter,
         "RecordDisposition": field_office.record_disposition,
         "ConcludeProceedings": field_office.conclude_proceedings,
+    },
+    "crcl": {
+        "FileComplaint": crcl.file_complaint,
+        "AdvanceComplaint": crcl.advance_complaint,
     },
     "hotline": {
         "ReceiveHotlineCall": hotline.receive_call,

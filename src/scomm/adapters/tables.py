@@ -391,3 +391,40 @@ audit_head = Table(
     Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
     Column("hash", LargeBinary(32), nullable=False),
 )
+
+# ---------------------------------------------------------------- complaints (CRCL)
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("complaint_id", String(80), primary_key=True),
+    Column("channel", String(12), nullable=False),
+    Column("fips5", String(5), nullable=True, index=True),
+    Column("booking_id", String(64), nullable=True),
+    Column("category", String(30), nullable=False),
+    Column("allegation", Text, nullable=False),
+    Column("state", String(20), nullable=False, index=True),
+    Column("received_at", TS, nullable=False),
+    Column("priority", String(10), nullable=True),
+    Column("finding", String(20), nullable=True),
+    Column("closed_at", TS, nullable=True),
+)
+
+complaint_steps = Table(
+    "complaint_steps",
+    metadata,
+    Column("complaint_id", String(80), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("step", String(20), nullable=False),
+    Column("actor", String(60), nullable=False),
+    Column("at", TS, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+#: Who complained, kept apart so that only the reviewing role ever reads it.
+complainant_identities = Table(
+    "complainant_identities",
+    metadata,
+    Column("complaint_id", String(80), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("contact", String(200), nullable=False),
+)

@@ -305,6 +305,12 @@ class ComplaintReceived(Message):
     complaint_id: str
     channel: Literal["web", "hotline", "mail", "jail"]
     fips5: str | None
+    category: str
+
+
+ComplaintCategory = Literal["profiling", "citizen_detained", "held_past_limit",
+                            "victim_witness", "conditions", "other"]
+ComplaintStep = Literal["triage", "review", "refer_doj", "corrective_action", "close"]
 
 
 # ---------------------------------------------------------------- commands
@@ -369,6 +375,34 @@ class RecordDisposition(Command):
     officer: str
     disposition: str = Field(min_length=1, max_length=60)
     narrative: str = Field(min_length=10)
+
+
+class FileComplaint(Command):
+    """A complaint to CRCL by any channel; the I-247's notice tells a detained person how."""
+
+    kind: Literal["FileComplaint"] = "FileComplaint"
+    complaint_id: str = Field(min_length=1, max_length=80)
+    channel: Literal["web", "hotline", "mail", "jail"]
+    category: ComplaintCategory
+    allegation: str = Field(min_length=10)
+    fips5: str | None = Field(default=None, pattern=r"^\d{5}$")
+    booking_id: str | None = None
+    complainant_name: str = Field(min_length=1, max_length=120)
+    complainant_contact: str = Field(min_length=1, max_length=200)
+
+
+class AdvanceComplaint(Command):
+    """One step of CRCL's handling: triage, review, referral to DOJ, corrective action,
+    closure. ``role`` is who acts; only CRCL's reviewers move a complaint on."""
+
+    kind: Literal["AdvanceComplaint"] = "AdvanceComplaint"
+    complaint_id: str
+    step: ComplaintStep
+    actor: str = Field(min_length=1, max_length=60)
+    role: str
+    note: str = Field(min_length=3)
+    priority: Literal["high", "normal"] | None = None
+    finding: Literal["substantiated", "unsubstantiated", "withdrawn"] | None = None
 
 
 class RecordDetainerServed(Command):
@@ -481,6 +515,8 @@ AnyMessage = Annotated[
     | CancelDetainer
     | ReceiveHotlineCall
     | CompleteHotlineReview
+    | FileComplaint
+    | AdvanceComplaint
     | ReportRelease
     | RecordConviction
     | RecordCustodyTransfer
