@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from sqlalchemy import insert, select, update
@@ -52,7 +52,7 @@ from scomm.domain.messages import (
     StatusDetermined,
     mid,
 )
-from scomm.policy.evaluator import decide, removal_category
+from scomm.policy.evaluator import Action, decide, removal_category
 
 #: Work-queue service levels: a decision within a day of the match, a supervisor's ruling on an
 #: override within a day, documentation within a week, and three more days once escalated.
@@ -61,7 +61,7 @@ OVERRIDE_REVIEW_DUE = timedelta(hours=24)
 DOCUMENTATION_DUE = timedelta(days=7)
 ESCALATION_DUE = timedelta(days=3)
 DETAINER_ACTIONS = frozenset({"detainer", "conditional_detainer"})
-ACTIONS = ("detainer", "conditional_detainer", "no_action", "not_removable")
+ACTIONS: tuple[str, ...] = get_args(Action)
 
 
 def _case(uow: UnitOfWork, case_id: str) -> Any:
