@@ -81,6 +81,17 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def schema_behind(engine: Engine) -> tuple[str | None, str] | None:
+    """(the store's revision, the newest) if the store is behind this version of scomm."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return None if current == head or head is None else (current, head)
+
+
 def reset(engine: Engine) -> None:
     """Drop everything scomm created, so a new run starts from an empty store."""
     from scomm.adapters.tables import metadata

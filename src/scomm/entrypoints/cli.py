@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from scomm.domain.errors import AuditChainBroken, ScommError
-from scomm.entrypoints.console import DbOption, err, fail, out, store_url
+from scomm.entrypoints.console import DbOption, err, fail, open_store, out, store_url
 from scomm.entrypoints.oversight_cli import oversight_app
 from scomm.entrypoints.policy_cli import jurisdiction, participation, policy_app
 
@@ -27,9 +27,11 @@ audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log
 scenario_app = typer.Typer(no_args_is_help=True, help="Scenario files for the main job.")
 booking_app = typer.Typer(no_args_is_help=True, help="Submit bookings as a jail would.")
 detainer_app = typer.Typer(no_args_is_help=True, help="Detainers and the 48-hour limit.")
+db_app = typer.Typer(no_args_is_help=True, help="The store's schema.")
 app.add_typer(audit_app, name="audit")
 app.add_typer(booking_app, name="booking")
 app.add_typer(detainer_app, name="detainer")
+app.add_typer(db_app, name="db")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(policy_app, name="policy")
 app.add_typer(oversight_app, name="oversight")
@@ -255,13 +257,15 @@ def detainer_notice(
     """Write a lodged detainer's I-247 as HTML and PDF: the request to the booking agency and
     the subject's copy with the notice in six languages and the hotline."""
     from scomm.adapters.clock import SystemClock
-    from scomm.adapters.db import make_engine
     from scomm.adapters.reference import ReferenceData
     from scomm.adapters.uow import UnitOfWork
     from scomm.agencies.detainer_notice import notice_for
     from scomm.formats.i247 import render_html, render_pdf
 
-    engine = make_engine(store_url(db))
+    try:
+        engine = open_store(db)
+    except ScommError as exc:
+        raise fail(exc) from None
     try:
         reference = ReferenceData()
         reference.refresh(engine)
@@ -290,7 +294,6 @@ def queue(
     to document and hotline reviews, soonest due first, overdue ones marked."""
     from datetime import UTC, datetime
 
-    from scomm.adapters.db import make_engine
     from scomm.agencies.queue import work_queue
     from scomm.domain.errors import InvalidInput
 
@@ -301,9 +304,9 @@ def queue(
             raise InvalidInput("--at", f"not an ISO 8601 date-time: {at!r}") from None
         if now.tzinfo is None:
             raise InvalidInput("--at", "needs its UTC offset, e.g. 2011-06-01T12:00:00+00:00")
+        engine = open_store(db)
     except ScommError as exc:
         raise fail(exc) from None
-    engine = make_engine(store_url(db))
     try:
         with engine.connect() as conn:
             items = work_queue(conn, aor.upper(), now)
@@ -316,3 +319,18 @@ def queue(
         table.add_row(i.ref_id, i.booking_id, i.waiting_for,
                       i.due_at.isoformat() if i.due_at else "", "OVERDUE" if i.overdue else "")
     out.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Bring a store's schema to this version of scomm (Alembic migrations; idempotent)."""
+    from scomm.adapters.db import make_engine, migrate, schema_behind
+
+    engine = make_engine(store_url(db))
+    try:
+        before = schema_behind(engine)
+        migrate(engine)
+    finally:
+        engine.dispose()
+    out.print("already current" if before is None else
+              f"upgraded from {before[0] or 'an empty store'} to {before[1]}", highlight=False)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 
 from scomm.domain.errors import ScommError
 
@@ -30,6 +31,22 @@ def store_url(db: str | None) -> str:
     from scomm.adapters.db import default_url
 
     return db or default_url()
+
+
+def open_store(db: str | None) -> Engine:
+    """The store for a command that only reads it: refused, naming the fix, if its schema is
+    older than this scomm (a read must not migrate someone's database behind their back)."""
+    from scomm.adapters.db import make_engine, schema_behind
+    from scomm.domain.errors import InvalidInput
+
+    url = store_url(db)
+    engine = make_engine(url)
+    behind = schema_behind(engine)
+    if behind is not None:
+        engine.dispose()
+        raise InvalidInput("--db", f"the store is at schema revision {behind[0] or 'none'}, "
+                           f"this scomm reads {behind[1]}: run `scomm db upgrade --db {url}`")
+    return engine
 
 
 def fail(exc: ScommError) -> typer.Exit:

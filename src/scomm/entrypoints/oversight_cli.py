@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from scomm.domain.errors import ScommError
-from scomm.entrypoints.console import DbOption, fail, out, print_json, store_url
+from scomm.entrypoints.console import DbOption, fail, open_store, out, print_json
 
 oversight_app = typer.Typer(no_args_is_help=True, help="Oversight: audit samples and reports.")
 sample_app = typer.Typer(no_args_is_help=True, help="Attribute sampling (plan, draw, evaluate).")
@@ -65,7 +65,6 @@ def sample_draw(
     from sqlalchemy import select
 
     from scomm.adapters.audit import AuditWriter
-    from scomm.adapters.db import make_engine
     from scomm.adapters.tables import cases
     from scomm.domain.errors import InvalidInput
     from scomm.oversight.sampling import draw
@@ -75,7 +74,7 @@ def sample_draw(
             first, last = date.fromisoformat(start), date.fromisoformat(end)
         except ValueError as exc:
             raise InvalidInput("--start/--end", f"not an ISO date: {exc}") from None
-        engine = make_engine(store_url(db))
+        engine = open_store(db)
         try:
             with engine.begin() as conn:
                 rows = conn.execute(select(cases.c.case_id, cases.c.aor).where(
@@ -110,7 +109,6 @@ def costs(
     the 48-hour limit."""
     from rich.table import Table
 
-    from scomm.adapters.db import make_engine
     from scomm.domain.errors import InvalidInput
     from scomm.oversight.costs import ledger, load_per_diem
 
@@ -121,7 +119,7 @@ def costs(
         except ValueError as exc:
             raise InvalidInput("--start/--end", f"not an ISO date: {exc}") from None
         rates = load_per_diem(per_diem)
-        engine = make_engine(store_url(db))
+        engine = open_store(db)
         try:
             with engine.connect() as conn:
                 rows = ledger(conn, rates, first, last)
@@ -155,7 +153,6 @@ def compliance_report(
 
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    from scomm.adapters.db import make_engine
     from scomm.domain.errors import InvalidInput
     from scomm.oversight.compliance import by_office, compliance, funnel_svg, outside_limits
 
@@ -170,7 +167,7 @@ def compliance_report(
             raise InvalidInput("--as-of", "needs its UTC offset, e.g. 2011-12-31T00:00:00+00:00")
         if last is not None:
             last = last.replace(year=last.year + last.month // 12, month=last.month % 12 + 1)
-        engine = make_engine(store_url(db))
+        engine = open_store(db)
         try:
             with engine.connect() as conn:
                 rows = compliance(conn, cutoff, first, last)
@@ -214,7 +211,6 @@ def statistics(
     applied to everything written (docs/oversight.md)."""
     import csv
 
-    from scomm.adapters.db import make_engine
     from scomm.domain.errors import InvalidInput
     from scomm.oversight import statistics as stats
     from scomm.oversight import transparency as t
@@ -229,7 +225,7 @@ def statistics(
 
             rows = t.published(ice_table_path())
         else:
-            engine = make_engine(store_url(db))
+            engine = open_store(db)
             try:
                 with engine.connect() as conn:
                     rows = stats.county_table(conn)
@@ -258,3 +254,29 @@ def statistics(
               f"{total['ident_matches_total']:,} matches, {total['removals_total']:,} "
               f"removals; wrote {path} ({len(table)} rows, cells under {min_cell} suppressed)",
               highlight=False)
+
+
+@oversight_app.command("report")
+def quarter_report(
+    quarter: Annotated[str, typer.Option(help="e.g. 2011Q3")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the report")] = Path("."),
+    per_diem: Annotated[float | None, typer.Option(help="daily jail cost")] = None,
+    db: DbOption = None,
+) -> None:
+    """One quarter's oversight report: HTML with plots, and every table as CSV and Parquet."""
+    from scomm.oversight.costs import load_per_diem
+    from scomm.oversight.quarter import Quarter, build
+
+    try:
+        q = Quarter.parse(quarter)
+        rates = load_per_diem(per_diem)
+        engine = open_store(db)
+        try:
+            with engine.connect() as conn:
+                counts = build(conn, q, out_dir, rates)
+        finally:
+            engine.dispose()
+    except ScommError as exc:
+        raise fail(exc) from None
+    out.print(f"wrote {out_dir}/oversight_{q.label}.html and "
+              + ", ".join(f"{n} ({k} rows)" for n, k in counts.items()), highlight=False)
