@@ -22,9 +22,11 @@ def test_quarter_report_of_a_run(tiny_run: Any, tmp_path: Path) -> None:
     html = (tmp_path / "oversight_2011Q2.html").read_text()
     assert "<svg" in html and "Detainer cost ledger" in html
     for name in ("compliance", "costs", "statistics_by_state", "discretion_outcomes",
-                 "complaints"):
+                 "complaints", "monitor"):
         assert (tmp_path / f"{name}_2011Q2.csv").exists()
         pq.read_table(tmp_path / f"{name}_2011Q2.parquet")
+    header = (tmp_path / "monitor.csv").read_text().splitlines()[0].split(",")
+    assert {"fips5", "quarter", "indicator", "value", "expected", "flagged"} <= set(header)
     costs = pq.read_table(tmp_path / "costs_2011Q2.parquet").to_pylist()
     assert costs[-1]["fips5"] == "TOTAL" and costs[-1]["detainers"] > 0
 

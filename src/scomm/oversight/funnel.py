@@ -54,15 +54,17 @@ class Funnel:
 
 
 def funnel(events: NDArray[np.int64] | list[int], trials: NDArray[np.int64] | list[int],
-           theta: float | None = None, winsor: float = 0.10) -> Funnel:
-    """Proportions ``events / trials`` against ``theta`` (default: the pooled rate)."""
+           theta: float | NDArray[np.float64] | None = None, winsor: float = 0.10) -> Funnel:
+    """Proportions ``events / trials`` against ``theta``: the pooled rate by default, one
+    target for all, or each unit's own expected rate (indirect standardisation)."""
     x, n = np.asarray(events, dtype=float), np.asarray(trials, dtype=float)
     if x.shape != n.shape or x.size < 2:
         raise InvalidInput("events", "events and trials need the same length, at least 2")
     if (n <= 0).any() or (x < 0).any() or (x > n).any():
         raise InvalidInput("trials", "every unit needs 0 <= events <= trials and trials > 0")
-    t = float(x.sum() / n.sum()) if theta is None else theta
-    if not 0.0 < t < 1.0:
+    t = np.full(x.shape, x.sum() / n.sum()) if theta is None else np.broadcast_to(
+        np.asarray(theta, dtype=float), x.shape)
+    if ((t <= 0.0) | (t >= 1.0)).any():
         raise InvalidInput("theta", "the target rate must be strictly between 0 and 1")
     y = x / n
     s2 = t * (1 - t) / n
@@ -74,6 +76,6 @@ def funnel(events: NDArray[np.int64] | list[int], trials: NDArray[np.int64] | li
     tau2 = max(0.0, (units * phi - (units - 1)) / (w.sum() - (w ** 2).sum() / w.sum()))
     z_add = (y - t) / np.sqrt(s2 + tau2)
     p_add = 2 * stats.norm.sf(np.abs(z_add))
-    return Funnel(theta=t, phi=phi, tau=float(np.sqrt(tau2)), z_naive=z,
-                  z_multiplicative=z / np.sqrt(max(phi, 1.0)), z_additive=z_add,
+    return Funnel(theta=float(np.average(t, weights=n)), phi=phi, tau=float(np.sqrt(tau2)),
+                  z_naive=z, z_multiplicative=z / np.sqrt(max(phi, 1.0)), z_additive=z_add,
                   q_additive=np.asarray(stats.false_discovery_control(p_add, method="bh")))

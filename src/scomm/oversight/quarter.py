@@ -2,9 +2,11 @@
 
 It puts together what the oversight modules compute for the quarter's months: the compliance
 report (undocumented matches per office, with its funnel), the detainer cost ledger, the
-transparency statistics by state (small cells suppressed), the discretion outcomes and the
-complaints received. Each table is also written as CSV and Parquet, so the figures behind the
-page can be re-read without it; nothing in the report names a complainant.
+transparency statistics by state (small cells suppressed), the discretion outcomes, the
+complaints received and the profiling monitor's screen (``monitor.csv`` holds every quarter,
+since persistence reads the one before). Each table is also written as CSV and Parquet, so
+the figures behind the page can be re-read without it; nothing in the report names a
+complainant.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection
 
 from scomm.domain.errors import InvalidInput
-from scomm.oversight import compliance, costs, discretion, transparency
+from scomm.oversight import compliance, costs, discretion, monitor, transparency
 from scomm.oversight.complaints import by_jurisdiction_quarter
 from scomm.oversight.statistics import COUNT_COLUMNS
+from scomm.policy.catalog import load_catalog
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ def build(conn: Connection, quarter: Quarter, out_dir: Path,
               for k, v in discretion.outcomes(conn).items() if k[1] == quarter.label]
     complaints = [{"fips5": k[0], "quarter": k[1], "category": k[2], "complaints": n}
                   for k, n in by_jurisdiction_quarter(conn).items() if k[1] == quarter.label]
+    screened = [asdict(r) for r in monitor.monitor(conn, load_catalog())]
+    _write(out_dir, "monitor", screened)  # every quarter, for persistence across reports
     tables: dict[str, list[dict[str, Any]]] = {
         "compliance": [{**asdict(r), "share": round(r.share, 4),
                         "wilson_low": round(r.wilson[0], 4),
@@ -97,6 +102,7 @@ def build(conn: Connection, quarter: Quarter, out_dir: Path,
         "statistics_by_state": statistics,
         "discretion_outcomes": spared,
         "complaints": complaints,
+        "monitor": [r for r in screened if r["quarter"] == quarter.label],
     }
     for name, table in tables.items():
         _write(out_dir, f"{name}_{quarter.label}", table)
@@ -106,6 +112,8 @@ def build(conn: Connection, quarter: Quarter, out_dir: Path,
             quarter=quarter, offices=offices, outside=compliance.outside_limits(offices),
             funnel=compliance.funnel_svg(offices) if offices else "", ledger=ledger,
             currency=per_diem.currency, statistics=statistics, columns=COUNT_COLUMNS,
-            spared=spared, complaints=complaints, as_of=as_of.isoformat()),
+            spared=spared, complaints=complaints, as_of=as_of.isoformat(),
+            flagged=[r for r in tables["monitor"] if r["flagged"]],
+            screened=sum(1 for r in tables["monitor"] if not r["gate"])),
         encoding="utf-8")
     return {name: len(t) for name, t in tables.items()}
