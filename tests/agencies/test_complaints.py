@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,3 +95,21 @@ def test_only_the_reviewer_learns_who_complained(system: System) -> None:
         actions = conn.execute(select(audit_log.c.action).where(
             audit_log.c.entity == "complainant").order_by(audit_log.c.seq)).scalars().all()
     assert actions == ["read", "denied"]
+
+
+def test_the_doj_export_carries_the_referral_but_not_the_complainant(
+        system: System, tmp_path: Path) -> None:
+    from scomm.oversight.costs import load_per_diem
+    from scomm.oversight.quarter import Quarter, build
+
+    _file(system)
+    _step(system, "triage", 1, priority="high")
+    _step(system, "review", 2)
+    _step(system, "refer_doj", 5)
+    with system.engine.connect() as conn:
+        build(conn, Quarter.parse("2012Q1"), tmp_path, load_per_diem())
+    doj = json.loads((tmp_path / "doj_export_2012Q1.json").read_text())
+    assert [c["complaint_id"] for c in doj["complaints_referred"]] == ["K-1"]
+    for f in tmp_path.iterdir():
+        if f.suffix in (".json", ".csv", ".html"):
+            assert "Ana Tolemi" not in f.read_text(), f.name

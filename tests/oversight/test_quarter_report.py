@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ def test_quarter_report_of_a_run(tiny_run: Any, tmp_path: Path) -> None:
         pq.read_table(tmp_path / f"{name}_2011Q2.parquet")
     header = (tmp_path / "monitor.csv").read_text().splitlines()[0].split(",")
     assert {"fips5", "quarter", "indicator", "value", "expected", "flagged"} <= set(header)
+    doj = json.loads((tmp_path / "doj_export_2011Q2.json").read_text())
+    assert doj["quarter"] == "2011Q2" and "flagged" in doj and "complaints_referred" in doj
     costs = pq.read_table(tmp_path / "costs_2011Q2.parquet").to_pylist()
     assert costs[-1]["fips5"] == "TOTAL" and costs[-1]["detainers"] > 0
 

@@ -12,6 +12,7 @@ complainant.
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -21,8 +22,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from scomm.adapters.tables import complaint_steps, complaints
 from scomm.domain.errors import InvalidInput
 from scomm.oversight import compliance, costs, discretion, monitor, transparency
 from scomm.oversight.complaints import by_jurisdiction_quarter
@@ -71,6 +73,29 @@ def _write(out_dir: Path, name: str, rows: list[dict[str, Any]]) -> None:
     pq.write_table(table, out_dir / f"{name}.parquet")
 
 
+def _doj_export(conn: Connection, quarter: Quarter, out_dir: Path,
+                tables: dict[str, list[dict[str, Any]]]) -> None:
+    """What ICE and CRCL said they would share with DOJ each quarter: the jurisdictions the
+    monitor flagged, with their figures, and the complaints CRCL referred to DOJ (no
+    complainant's identity; the complaint file stays with CRCL)."""
+    referred = [{"complaint_id": r.complaint_id, "fips5": r.fips5, "category": r.category,
+                 "received_at": r.received_at.isoformat(), "state": r.state}
+                for r in conn.execute(select(complaints.c.complaint_id, complaints.c.fips5,
+                                             complaints.c.category, complaints.c.received_at,
+                                             complaints.c.state)
+                                      .join(complaint_steps, complaint_steps.c.complaint_id ==
+                                            complaints.c.complaint_id)
+                                      .where(complaint_steps.c.step == "refer_doj"))
+                if quarter.start <= r.received_at.date() < quarter.end]
+    export = {"quarter": quarter.label, "generated_by": "scomm oversight report",
+              "method": "docs/oversight.md#profiling-monitor",
+              "flagged": [r for r in tables["monitor"] if r["flagged"]],
+              "complaints_referred": referred,
+              "complaints_by_jurisdiction": tables["complaints"]}
+    (out_dir / f"doj_export_{quarter.label}.json").write_text(
+        json.dumps(export, indent=2, default=str), encoding="utf-8")
+
+
 def build(conn: Connection, quarter: Quarter, out_dir: Path,
           per_diem: costs.PerDiem) -> dict[str, int]:
     """Write ``oversight_<quarter>.html`` and the tables behind it; returns rows per table."""
@@ -106,6 +131,7 @@ def build(conn: Connection, quarter: Quarter, out_dir: Path,
     }
     for name, table in tables.items():
         _write(out_dir, f"{name}_{quarter.label}", table)
+    _doj_export(conn, quarter, out_dir, tables)
     env = Environment(loader=PackageLoader("scomm.oversight"), autoescape=select_autoescape())
     (out_dir / f"oversight_{quarter.label}.html").write_text(
         env.get_template("quarter.html").render(
