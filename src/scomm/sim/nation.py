@@ -140,8 +140,15 @@ class ChargeModel:
         self._removable = np.asarray([bool(catalog.get(c).aggravated_felony_class)
                                       or c.startswith("35") for c in codes])
 
+        minor = np.asarray([catalog.get(c).minor_traffic for c in codes])
+        self.minor_traffic_share = float(w[minor].sum() / w.sum())
+        self._p_minor = np.where(minor, w, 0.0) / np.where(minor, w, 0.0).sum()
+
     def draw(self, rng: np.random.Generator, level1: bool) -> str:
         return str(rng.choice(self.codes, p=self._p_l1 if level1 else self._p_other))
+
+    def draw_minor_traffic(self, rng: np.random.Generator) -> str:
+        return str(rng.choice(self.codes, p=self._p_minor))
 
     def draw_removable(self, rng: np.random.Generator) -> str:
         p = np.where(self._removable, self._p_l1 + self._p_other, 0.0)

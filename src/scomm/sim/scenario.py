@@ -94,6 +94,17 @@ class OfficerDeviation(RatedBehaviour):
     kind: Literal["officer_deviation"]
 
 
+class PretextualArrests(Where):
+    """Officers in chosen counties arrest one group for minor traffic offences more often
+    (the pattern Gardner & Kohli found in Irving, TX: about +150% in Hispanic petty arrests
+    once ICE could be called from the jail). ``multiplier`` 2.5 means 2.5 times the group's
+    usual minor-traffic bookings; the extra bookings carry only a minor traffic charge."""
+
+    kind: Literal["pretextual_arrests"]
+    group: str = Field(default="Hispanic", description="the booking's recorded ethnicity")
+    multiplier: float = Field(ge=1.0, le=20.0)
+
+
 class ParticipationElection(Strict):
     """A county or state asks for a participation mode on a date (OIG-12-66 Appendix E)."""
 
@@ -111,7 +122,8 @@ class ParticipationElection(Strict):
 
 
 Behaviour = Annotated[
-    HoldPastLimit | UndocumentedMatches | OfficerDeviation | ParticipationElection,
+    HoldPastLimit | UndocumentedMatches | OfficerDeviation | PretextualArrests
+    | ParticipationElection,
     Field(discriminator="kind"),
 ]
 

@@ -73,6 +73,7 @@ from scomm.sim.nation import (
 from scomm.sim.scenario import (
     HoldPastLimit,
     OfficerDeviation,
+    PretextualArrests,
     RatedBehaviour,
     Scenario,
     UndocumentedMatches,
@@ -80,6 +81,7 @@ from scomm.sim.scenario import (
 from scomm.sim.seed import impression_of
 from scomm.sim.truth import sim_bookings
 
+STREAM_PRETEXT = 6  # the injected pretextual arrests draw from their own stream
 DOCUMENTATION_POLICY_DATE = date(2011, 11, 1)  # ICE reiterated: document every match (Nov 2011)
 HOTLINE_OPENED = date(2011, 12, 29)  # the I-247 (12/11) and its toll-free hotline
 DETAINER_ACTIONS = frozenset({"detainer", "conditional_detainer"})
@@ -243,8 +245,37 @@ class World:
                                         fips5)
                 bookings.append(booking)
                 self.at(booked_at, partial(self._submit, booking))
+            for booking in self._pretextual(day, fips5, rate):
+                bookings.append(booking)
+                self.at(booking.booked_at, partial(self._submit, booking))
         if self.search_ahead:
             self.system.expect(bookings)
+
+    def _pretextual(self, day: date, fips5: str, rate: float) -> list[Booking]:
+        """The injected extra minor-traffic arrests of one group (``PretextualArrests``), on
+        their own random stream so that a scenario without them is drawn exactly as before."""
+        j = self.j[fips5]
+        out: list[Booking] = []
+        for b in self.s.behaviours:
+            if not isinstance(b, PretextualArrests) or not b.covers(
+                    fips5, j.state_abbr, j.aor or "", day):
+                continue
+            pool = [i for i in self.nation.pools[fips5]
+                    if self.nation.people[i].ethnicity == b.group]
+            if not pool:
+                continue
+            rng = rng_for(self.s.seed, STREAM_PRETEXT, day.toordinal(), int(fips5))
+            share = len(pool) / len(self.nation.pools[fips5])
+            extra = rate * share * self.charges.minor_traffic_share * (b.multiplier - 1)
+            tz = ZoneInfo(j.tz)
+            for n in range(int(rng.poisson(extra))):
+                person = self.nation.people[pool[int(rng.integers(len(pool)))]]
+                local = datetime.combine(day, time(0), tzinfo=tz) + timedelta(
+                    seconds=float(rng.uniform(0, 86400)))
+                out.append(self._booking(f"{fips5}-{day:%Y%m%d}-P{n:03d}", person,
+                                         local.astimezone(UTC), fips5,
+                                         codes=(self.charges.draw_minor_traffic(rng),)))
+        return out
 
     def _charges(self, rng: np.random.Generator, person: Person) -> tuple[str, ...]:
         n = int(pick(rng, {int(k): v for k, v in self.p["charges_per_booking"].items()}))
@@ -255,9 +286,10 @@ class World:
         return tuple(dict.fromkeys(codes))
 
     def _booking(self, booking_id: str, person: Person, booked_at: datetime,
-                 fips5: str) -> Booking:
+                 fips5: str, codes: tuple[str, ...] | None = None) -> Booking:
         rng = rng_for(self.s.seed, STREAM_BOOKINGS, zlib.crc32(booking_id.encode()))
-        codes = self._charges(rng, person)
+        drawn = self._charges(rng, person)  # drawn even when given: the later draws stay put
+        codes = codes or drawn
         stay = _mixture(rng, self.p["release_after_hours"]) or timedelta(hours=24)
         convicted = bool(rng.random() < self.p["conviction_rate_current_charge"])
         truth = BookingTruth(booking_id=booking_id, person=person, fips5=fips5,
