@@ -86,9 +86,7 @@ class Research:
 
 
 def _lpr_removable(convictions: list[dict[str, Any]], catalog: OffenseCatalog) -> bool:
-    """An aggravated felony or a controlled-substance conviction makes an LPR removable."""
-    return any(catalog.get(c["ncic_code"]).aggravated_felony_class or
-               c["ncic_code"].startswith("35") for c in convictions)
+    return any(catalog.removable_conviction(c["ncic_code"]) for c in convictions)
 
 
 Rule = tuple[str, Callable[[Research], bool], StatusCode, str]

@@ -109,6 +109,13 @@ class OffenseCatalog:
     def __contains__(self, code: object) -> bool:
         return code in self._by_code
 
+    def removable_conviction(self, code: str) -> bool:
+        """Whether a conviction for ``code`` makes a permanent resident removable: an
+        aggravated felony (INA 101(a)(43)) or a controlled-substance offence (NCIC series 35;
+        INA 237(a)(2)(B)). One definition, for the support center and for the simulator's
+        truth alike."""
+        return bool(self.get(code).aggravated_felony_class) or code.startswith("35")
+
     def get(self, code: str) -> Offense:
         """The offense for ``code``.
 

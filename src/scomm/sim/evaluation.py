@@ -28,7 +28,7 @@ from scomm.adapters.tables import (
 )
 from scomm.policy.evaluator import decide
 from scomm.sim.nation import CITIZEN_STATUSES, Nation, is_victim_or_witness
-from scomm.sim.true_facts import TRUE_STATUS, true_facts
+from scomm.sim.true_facts import true_facts, true_status
 from scomm.sim.truth import sim_bookings
 
 #: DESIGN's measured safeguards and their targets (issue #5): at most, or at least for a share.
@@ -96,7 +96,7 @@ def evaluate(conn: Connection, nation: Nation, booking_codes: Mapping[str, tuple
     determined = Counter[str]()
     for booking_id, status in conn.execute(select(cases.c.booking_id, cases.c.status)):
         p = truth(booking_id)
-        determined["correct" if TRUE_STATUS[p.status] == status else "wrong"] += 1
+        determined["correct" if true_status(p) == status else "wrong"] += 1
     m["status_determinations"] = sum(determined.values())
     m["status_determinations_wrong"] = determined["wrong"]
 

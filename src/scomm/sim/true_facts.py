@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from scomm.policy.catalog import load_catalog
 from scomm.policy.facts import ConvictionRecord, DecisionFacts, Sourced
 from scomm.sim.nation import Person
 
@@ -32,6 +33,18 @@ TRUE_STATUS = {
 SOURCE = "ground truth (sim)"
 
 
+def true_status(person: Person) -> str:
+    """The status the law gives the person. A permanent resident drawn as such whose true
+    record holds a removable conviction is removable, whatever the population mix said: the
+    law, not the draw, decides (the same definition the support center applies)."""
+    status = TRUE_STATUS[person.status]
+    catalog = load_catalog()
+    if status == "lpr" and any(p.convicted and catalog.removable_conviction(p.ncic_code)
+                               for p in person.priors):
+        return "lpr_removable_conviction"
+    return status
+
+
 def true_facts(person: Person, current_codes: tuple[str, ...], on: date,
                victim_or_witness: bool = False) -> DecisionFacts:
     at = datetime.combine(on, time(0), tzinfo=UTC)
@@ -41,7 +54,7 @@ def true_facts(person: Person, current_codes: tuple[str, ...], on: date,
 
     imm = person.immigration
     values: dict[str, Any] = {
-        "status": s(TRUE_STATUS[person.status]),
+        "status": s(true_status(person)),
         "convictions": s(tuple(ConvictionRecord(ncic_code=p.ncic_code,
                                                 convicted_on=p.arrested_on,
                                                 sentence_days=p.sentence_days)
