@@ -212,18 +212,22 @@ def test_a_detainer_is_served_then_cancelled(store: tuple[System, list[Message]]
               reason="again")
 
 
+def _held(system: System, n: int, release: datetime) -> tuple[str, str, datetime]:
+    """A detainer case whose person the jail would have released at ``release``: held now."""
+    case_id = _clone(system.engine, "detainer", n)
+    _decide(system, case_id)
+    booking_id = _row(system.engine, t.cases, case_id=case_id).booking_id
+    _advance(system, release)
+    _send(system, ReportRelease, booking_id, booking_id=booking_id, release_at=release,
+          facility_tz="America/Denver")
+    return case_id, booking_id, _row(system.engine, t.detainers, case_id=case_id).deadline_at
+
+
 def test_an_upheld_citizenship_call_amends_the_decision_and_cancels_the_detainer(
         store: tuple[System, list[Message]]) -> None:
     system, seen = store
     engine = system.engine
-    case_id = _clone(engine, "detainer", 6)
-    _decide(system, case_id)
-    booking_id = _row(engine, t.cases, case_id=case_id).booking_id
-    release = START + timedelta(hours=2)
-    _advance(system, release)
-    _send(system, ReportRelease, booking_id, booking_id=booking_id, release_at=release,
-          facility_tz="America/Denver")
-    deadline = _row(engine, t.detainers, case_id=case_id).deadline_at
+    case_id, booking_id, deadline = _held(system, 6, START + timedelta(hours=2))
     _advance(system, deadline - timedelta(hours=3))
     _send(system, ReceiveHotlineCall, "call-1", call_id="call-1", booking_id=booking_id,
           channel="hotline", claim="citizen")
@@ -329,15 +333,7 @@ def test_the_work_queue_follows_the_case(store: tuple[System, list[Message]]) ->
 def test_the_transport_desk_is_reminded_before_the_limit(
         store: tuple[System, list[Message]]) -> None:
     system, seen = store
-    engine = system.engine
-    case_id = _clone(engine, "detainer", 10)
-    _decide(system, case_id)
-    booking_id = _row(engine, t.cases, case_id=case_id).booking_id
-    release = START + timedelta(hours=1)
-    _advance(system, release)
-    _send(system, ReportRelease, booking_id, booking_id=booking_id, release_at=release,
-          facility_tz="America/Denver")
-    deadline = _row(engine, t.detainers, case_id=case_id).deadline_at
+    case_id, _, deadline = _held(system, 10, START + timedelta(hours=1))
     _advance(system, deadline - timedelta(hours=13))
     assert not any(m.kind == "PickupDue" for m in seen)
     _advance(system, deadline - timedelta(hours=12))
