@@ -10,9 +10,10 @@ deadline raises an alert for the compliance report and goes to the supervisor.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 import yaml
 from sqlalchemy import insert, select, update
@@ -42,6 +43,7 @@ from scomm.domain.messages import (
     DetainerIssued,
     DispositionRecorded,
     DocumentationEscalated,
+    DocumentationPart,
     DossierUpdated,
     OverrideRequested,
     ProceedingsConcluded,
@@ -52,7 +54,8 @@ from scomm.domain.messages import (
     StatusDetermined,
     mid,
 )
-from scomm.policy.evaluator import Action, decide, removal_category
+from scomm.policy.evaluator import Action, Decision, decide, removal_category
+from scomm.policy.facts import DecisionFacts
 
 #: Work-queue service levels: a decision within a day of the match, a supervisor's ruling on an
 #: override within a day, documentation within a week, and three more days once escalated.
@@ -122,20 +125,17 @@ def decide_case(msg: DecideCase, uow: UnitOfWork, svc: Services) -> None:
     override = msg.override_action if msg.override_action not in (None, d.action) else None
     if override is not None and override not in ACTIONS:
         raise InvalidInput("override_action", f"unknown action {override!r}; one of {ACTIONS}")
-    uow.conn.execute(insert(decisions).values(
-        case_id=msg.case_id, policy_version=d.policy_version, priority=d.priority,
-        conviction_level=d.conviction_level, offense_level=d.offense_level,
-        recommended_action=d.action, action=d.action, reason=d.reason,
-        trace=[t.model_dump(mode="json") for t in d.trace],
-        facts=facts.model_dump(mode="json"), followed_recommendation=override is None,
-        override_reason=reason or None, officer=msg.officer, decided_at=now,
-        approval="pending" if override else "none", requested_action=override, amendments=[]))
+    row = {**_decided(d, facts, now), "case_id": msg.case_id,
+           "followed_recommendation": override is None, "override_reason": reason or None,
+           "officer": msg.officer, "approval": "pending" if override else "none",
+           "requested_action": override, "amendments": []}
+    uow.conn.execute(insert(decisions).values(**row))
     uow.audit("write", "decision", msg.case_id, {"action": override or d.action,
                                                  "officer": msg.officer},
               actor=f"officer:{msg.officer}")
     deadlines.cancel(uow, "case_decision_due", msg.case_id)
     if override is None:
-        _take_effect(uow, case)
+        _take_effect(uow, case, row)
         return
     uow.conn.execute(update(cases).where(cases.c.case_id == msg.case_id)
                      .values(state="awaiting_approval"))
@@ -165,24 +165,35 @@ def review_override(msg: ReviewOverride, uow: UnitOfWork, svc: Services) -> None
     uow.audit("write", "decision", msg.case_id, {"approval": values["approval"]},
               actor=f"supervisor:{msg.supervisor}")
     deadlines.cancel(uow, "override_review_due", msg.case_id)
-    _take_effect(uow, case)
+    _take_effect(uow, case, {**row._mapping, **values})
 
 
-def _take_effect(uow: UnitOfWork, case: Any) -> None:
-    """The decision is final: announce it, and lodge the detainer it calls for."""
-    row = uow.conn.execute(select(decisions).where(decisions.c.case_id == case.case_id)).one()
+def _decided(d: Decision, facts: DecisionFacts, at: datetime) -> dict[str, Any]:
+    """The columns of a decision that come from the policy's answer."""
+    return {"policy_version": d.policy_version, "priority": d.priority,
+            "conviction_level": d.conviction_level, "offense_level": d.offense_level,
+            "recommended_action": d.action, "action": d.action, "reason": d.reason,
+            "trace": [t.model_dump(mode="json") for t in d.trace],
+            "facts": facts.model_dump(mode="json"), "decided_at": at}
+
+
+def _take_effect(uow: UnitOfWork, case: Any, decision: Mapping[str, Any]) -> None:
+    """The decision is final: announce it, and lodge the detainer it calls for. ``decision``
+    is the row as just written, so it is not read back."""
+    action = decision["action"]
     now = uow.now()
     uow.conn.execute(update(cases).where(cases.c.case_id == case.case_id)
                      .values(state="decided"))
     uow.emit(DecisionRecorded(
         message_id=mid("DecisionRecorded", case.case_id), occurred_at=now,
-        case_id=case.case_id, booking_id=case.booking_id, policy_version=row.policy_version,
-        priority=row.priority, conviction_level=row.conviction_level, action=row.action,
-        reason=row.reason, officer=row.officer,
-        followed_recommendation=row.action == row.recommended_action))
-    if row.action in DETAINER_ACTIONS:
+        case_id=case.case_id, booking_id=case.booking_id,
+        policy_version=decision["policy_version"], priority=decision["priority"],
+        conviction_level=decision["conviction_level"], action=action,
+        reason=decision["reason"], officer=decision["officer"],
+        followed_recommendation=action == decision["recommended_action"]))
+    if action in DETAINER_ACTIONS:
         detainer_id = f"D-{case.case_id}"
-        conditional = row.action == "conditional_detainer"
+        conditional = action == "conditional_detainer"
         uow.conn.execute(insert(detainers).values(
             detainer_id=detainer_id, case_id=case.case_id, booking_id=case.booking_id,
             fips5=case.fips5, issued_at=now, operative_upon_conviction=conditional,
@@ -219,14 +230,9 @@ def amend_decision(uow: UnitOfWork, case_id: str, why: str) -> str | None:
     earlier = {k: row._mapping[k] for k in ("action", "reason", "policy_version",
                                              "recommended_action", "officer")}
     uow.conn.execute(update(decisions).where(decisions.c.case_id == case_id).values(
-        policy_version=d.policy_version, priority=d.priority,
-        conviction_level=d.conviction_level, offense_level=d.offense_level,
-        recommended_action=d.action, action=d.action, reason=d.reason,
-        trace=[t.model_dump(mode="json") for t in d.trace],
-        facts=facts.model_dump(mode="json"), followed_recommendation=True,
-        decided_at=now, amendments=[*row.amendments, {
-            **earlier, "decided_at": row.decided_at.isoformat(), "amended_at": now.isoformat(),
-            "why": why}]))
+        **_decided(d, facts, now), followed_recommendation=True, amendments=[
+            *row.amendments, {**earlier, "decided_at": row.decided_at.isoformat(),
+                              "amended_at": now.isoformat(), "why": why}]))
     uow.audit("write", "decision", case_id, {"amended": d.action, "why": why})
     if row.action in DETAINER_ACTIONS and d.action not in DETAINER_ACTIONS:
         cancel_for_case(uow, case_id, f"decision amended: {why}")
@@ -250,9 +256,8 @@ def requery_source(msg: RequerySource, uow: UnitOfWork, svc: Services) -> None:
               actor=f"officer:{msg.officer}")
 
 
-def _missing(uow: UnitOfWork, case: Any) -> list[Literal["decision", "encounter",
-                                                          "disposition"]]:
-    missing: list[Literal["decision", "encounter", "disposition"]] = []
+def _missing(uow: UnitOfWork, case: Any) -> list[DocumentationPart]:
+    missing: list[DocumentationPart] = []
     if case.state in ("open", "awaiting_approval"):
         missing.append("decision")
     if uow.conn.execute(select(encounters.c.case_id).where(
@@ -264,8 +269,7 @@ def _missing(uow: UnitOfWork, case: Any) -> list[Literal["decision", "encounter"
     return missing
 
 
-def _close_if_documented(uow: UnitOfWork, case_id: str) -> None:
-    case = _case(uow, case_id)
+def _close_if_documented(uow: UnitOfWork, case: Any) -> None:
     if case.state == "decided" and not _missing(uow, case):
         uow.conn.execute(update(cases).where(cases.c.case_id == case.case_id)
                          .values(state="closed", closed_at=uow.now()))
@@ -290,7 +294,7 @@ def record_encounter(msg: RecordEncounter, uow: UnitOfWork, svc: Services) -> No
         occurred_at=msg.encountered_at, location=msg.location.strip(),
         subject_contacted=msg.subject_contacted))
     uow.audit("write", "encounter", msg.case_id, actor=f"officer:{msg.officer}")
-    _close_if_documented(uow, msg.case_id)
+    _close_if_documented(uow, case)
 
 
 def record_disposition(msg: RecordDisposition, uow: UnitOfWork, svc: Services) -> None:
@@ -315,7 +319,7 @@ def record_disposition(msg: RecordDisposition, uow: UnitOfWork, svc: Services) -
     uow.emit(DispositionRecorded(message_id=mid("DispositionRecorded", msg.case_id),
                                  occurred_at=uow.now(), case_id=msg.case_id,
                                  booking_id=case.booking_id, disposition=msg.disposition))
-    _close_if_documented(uow, msg.case_id)
+    _close_if_documented(uow, case)
 
 
 def conclude_proceedings(msg: ConcludeProceedings, uow: UnitOfWork, svc: Services) -> None:

@@ -271,6 +271,9 @@ class OverrideRequested(Message):
     reason: str
 
 
+DocumentationPart = Literal["decision", "encounter", "disposition"]
+
+
 class DocumentationEscalated(Message):
     """A match is still undocumented at its deadline: the office's supervisor must see to it."""
 
@@ -278,7 +281,7 @@ class DocumentationEscalated(Message):
     case_id: str
     booking_id: str
     aor: str
-    missing: tuple[Literal["decision", "encounter", "disposition"], ...]
+    missing: tuple[DocumentationPart, ...]
 
 
 class HotlineCallReceived(Message):
