@@ -20,19 +20,22 @@ from scomm.domain.errors import InvalidInput
 from scomm.policy.facts import ConvictionRecord, DecisionFacts, Sourced
 
 
-def _latest(uow: UnitOfWork, case_id: str) -> dict[str, tuple[Any, str, datetime]]:
-    rows = uow.conn.execute(select(dossier_facts.c.name, dossier_facts.c.value,
-                                   dossier_facts.c.source, dossier_facts.c.queried_at)
+def latest(uow: UnitOfWork, case_id: str) -> tuple[dict[str, tuple[Any, str, datetime]], int]:
+    """Each fact's latest value with its source and time (a later fact supersedes an earlier
+    one of the same name; the earlier stays on file), and the next free sequence number."""
+    rows = uow.conn.execute(select(dossier_facts.c.seq, dossier_facts.c.name,
+                                   dossier_facts.c.value, dossier_facts.c.source,
+                                   dossier_facts.c.queried_at)
                             .where(dossier_facts.c.case_id == case_id)
                             .order_by(dossier_facts.c.seq)).all()
     if not rows:
         raise InvalidInput("case_id", f"no dossier for case {case_id!r}")
     uow.audit("read", "dossier", case_id)
-    return {r.name: (r.value, r.source, r.queried_at) for r in rows}
+    return {r.name: (r.value, r.source, r.queried_at) for r in rows}, rows[-1].seq + 1
 
 
 def decision_facts(uow: UnitOfWork, case_id: str) -> DecisionFacts:
-    f = _latest(uow, case_id)
+    f, _ = latest(uow, case_id)
 
     def sourced(name: str, value: Any = None) -> Any:
         raw, source, at = f[name]

@@ -24,6 +24,7 @@ from scomm.adapters import deadlines
 from scomm.adapters.sources import attempt
 from scomm.adapters.tables import dossier_facts, source_queries, source_records
 from scomm.adapters.uow import UnitOfWork
+from scomm.agencies.dossier import latest
 from scomm.agencies.services import Services
 from scomm.domain.errors import InvalidInput
 from scomm.domain.messages import (
@@ -64,16 +65,17 @@ def query_source(uow: UnitOfWork, svc: Services, case_id: str, source: str, subj
     earlier = uow.conn.execute(select(func.count()).select_from(source_queries).where(
         source_queries.c.case_id == case_id, source_queries.c.source == source)).scalar_one()
     outcome = attempt(svc.sources.sources[source], case_id, source, stage, str(earlier))
-    rows = uow.conn.execute(select(source_records.c.payload).where(
-        source_records.c.source == source, source_records.c.subject_key == subject_key)
-        .order_by(source_records.c.recorded_on, source_records.c.record_key)).all() \
+    records = [dict(r.payload) for r in uow.conn.execute(
+        select(source_records.c.payload).where(
+            source_records.c.source == source, source_records.c.subject_key == subject_key)
+        .order_by(source_records.c.recorded_on, source_records.c.record_key))] \
         if outcome.available else []
     uow.conn.execute(insert(source_queries).values(
         case_id=case_id, source=source, stage=stage, repeat=earlier > 0,
-        reason=repeat_reason, found=bool(rows), at=uow.now(), attempts=outcome.attempts,
+        reason=repeat_reason, found=bool(records), at=uow.now(), attempts=outcome.attempts,
         latency_ms=outcome.latency_ms, available=outcome.available))
     uow.audit("read", f"source:{source}", subject_key, {"case_id": case_id})
-    return [dict(r.payload) for r in rows] if outcome.available else None
+    return records if outcome.available else None
 
 
 @dataclass(frozen=True)
@@ -158,29 +160,31 @@ def _store(uow: UnitOfWork, case_id: str, facts: list[Fact], first_seq: int) -> 
 
 
 def _ask(uow: UnitOfWork, svc: Services, case_id: str, source: str, subject_key: str,
-         stage: str, reason: str | None = None) -> list[Fact]:
-    """One source's answer as dossier facts; an unanswered source is itself a fact, with no
-    confidence, so the officer sees what the research could not reach."""
+         stage: str, reason: str | None = None) -> list[Fact] | None:
+    """One source's answer as dossier facts, or None if it did not answer."""
     now = uow.now()
     records = query_source(uow, svc, case_id, source, subject_key, stage, reason)
     if records is None:
-        return [Fact(name=f"{source}.unavailable", value=True, source=source, queried_at=now,
-                     confidence=0.0)]
-    facts = [Fact(name=f"{source}.{key}", value=value, source=source, queried_at=now)
-             for record in records for key, value in sorted(record.items())]
-    return [*facts, Fact(name=f"{source}.unavailable", value=False, source=source,
-                         queried_at=now)]
+        return None
+    return [Fact(name=f"{source}.{key}", value=value, source=source, queried_at=now)
+            for record in records for key, value in sorted(record.items())]
 
 
-def dossier(uow: UnitOfWork, case_id: str) -> tuple[dict[str, Any], int]:
-    """The dossier's latest value of each fact (later facts supersede earlier ones) and the
-    next free sequence number."""
-    rows = uow.conn.execute(select(dossier_facts.c.seq, dossier_facts.c.name,
-                                   dossier_facts.c.value).where(
-        dossier_facts.c.case_id == case_id).order_by(dossier_facts.c.seq)).all()
-    if not rows:
-        raise InvalidInput("case_id", f"no dossier for case {case_id!r}")
-    return {r.name: r.value for r in rows}, rows[-1].seq + 1
+def _unanswered(source: str, now: datetime, still: bool = True) -> Fact:
+    """An unanswered source is itself a fact, with no confidence, so the officer sees what the
+    research could not reach; ``still=False`` records that it has answered since."""
+    return Fact(name=f"{source}.unavailable", value=still, source=source, queried_at=now,
+                confidence=0.0 if still else 1.0)
+
+
+def _determination(flat: Mapping[str, Any], catalog: OffenseCatalog, now: datetime
+                   ) -> list[Fact]:
+    """The status the rules give the dossier as it stands, the rule, and the conflicts."""
+    found = _research_of(flat, catalog)
+    status, rule = determine(found)
+    return [Fact(name="LESC.status", value=status, source="LESC", queried_at=now),
+            Fact(name="LESC.status_rule", value=rule, source="LESC", queried_at=now),
+            Fact(name="LESC.conflicts", value=conflicts(found), source="LESC", queried_at=now)]
 
 
 def add_facts(uow: UnitOfWork, svc: Services, case_id: str, facts: list[Fact],
@@ -190,17 +194,13 @@ def add_facts(uow: UnitOfWork, svc: Services, case_id: str, facts: list[Fact],
     Used when research resumes (a source answers at last) and when a hotline review verifies
     a claim; the old facts stay, so the dossier shows what was known when.
     """
-    flat, seq = dossier(uow, case_id)
+    known, seq = latest(uow, case_id)
+    flat = {name: value for name, (value, _, _) in known.items()}
     before = flat["LESC.status"]
     flat.update({f.name: f.value for f in facts})
-    found = _research_of(flat, svc.catalog)
-    status, rule = determine(found)
-    now = uow.now()
-    new = [*facts, Fact(name="LESC.status", value=status, source="LESC", queried_at=now),
-           Fact(name="LESC.status_rule", value=rule, source="LESC", queried_at=now),
-           Fact(name="LESC.conflicts", value=conflicts(found), source="LESC",
-                queried_at=now)]
+    new = [*facts, *_determination(flat, svc.catalog, uow.now())]
     _store(uow, case_id, new, seq)
+    status = new[len(facts)].value
     uow.audit("write", "dossier", case_id, {"facts": len(new), "status": status, "why": why})
     return bool(status != before)
 
@@ -219,12 +219,12 @@ def research(msg: ImmigrationSearchCompleted, uow: UnitOfWork, svc: Services) ->
         flat[name] = value
 
     add("IDENT.subject", msg.ident_id, "IDENT")
-    unanswered = []
+    unanswered = False
     for source in SOURCES:
-        for fact in _ask(uow, svc, case_id, source, msg.ident_id, stage="lesc"):
+        answer = _ask(uow, svc, case_id, source, msg.ident_id, stage="lesc")
+        unanswered |= answer is None
+        for fact in answer if answer is not None else [_unanswered(source, now)]:
             add(fact.name, fact.value, fact.source, fact.confidence)
-        if flat[f"{source}.unavailable"]:
-            unanswered.append(source)
     convictions = [{"ncic_code": h.ncic_code, "convicted_on": h.arrested_on.isoformat(),
                     "sentence_days": h.sentence_days} for h in msg.history if h.convicted]
     undisposed = [h.ncic_code for h in msg.history if h.convicted is None]
@@ -233,11 +233,9 @@ def research(msg: ImmigrationSearchCompleted, uow: UnitOfWork, svc: Services) ->
         confidence=0.5 if undisposed else 1.0)
     add("booking.charges", [c.ncic_code for c in msg.charges], "IAFIS")
     add("booking.booked_on", msg.booked_at.date().isoformat(), "IAFIS")
-    found = _research_of(flat, svc.catalog)
-    status, why = determine(found)
-    add("LESC.status", status, "LESC")
-    add("LESC.status_rule", why, "LESC")
-    add("LESC.conflicts", conflicts(found), "LESC")
+    for fact in _determination(flat, svc.catalog, now):
+        add(fact.name, fact.value, fact.source)
+    status: StatusCode = flat["LESC.status"]
     codes = [c.ncic_code for c in msg.charges] + [str(c["ncic_code"]) for c in convictions]
     offense_level = sc_offense_level(codes, msg.booked_at.date()) or 3
     add("LESC.offense_level", offense_level, "LESC")
@@ -258,12 +256,14 @@ def research(msg: ImmigrationSearchCompleted, uow: UnitOfWork, svc: Services) ->
 def resume_research(uow: UnitOfWork, case_id: str, due_at: datetime, svc: Services) -> None:
     """The :data:`RETRY` deadline: ask again the sources that did not answer, and tell the
     field office if the status moved (an outage delays research, it must not decide a case)."""
-    flat, _ = dossier(uow, case_id)
+    known, _ = latest(uow, case_id)
     facts: list[Fact] = []
     for source in SOURCES:
-        if flat.get(f"{source}.unavailable"):
-            facts += _ask(uow, svc, case_id, source, str(flat["IDENT.subject"]),
+        if known.get(f"{source}.unavailable", (False,))[0]:
+            answer = _ask(uow, svc, case_id, source, str(known["IDENT.subject"][0]),
                           stage="lesc_retry", reason="no answer at first research")
+            if answer is not None:
+                facts += [*answer, _unanswered(source, uow.now(), still=False)]
     if add_facts(uow, svc, case_id, facts, "research resumed after a source outage"):
         uow.emit(DossierUpdated(message_id=mid("DossierUpdated", case_id, "retry"),
                                 occurred_at=uow.now(), case_id=case_id,
