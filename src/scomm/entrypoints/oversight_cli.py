@@ -8,13 +8,19 @@ from typing import Annotated
 
 import typer
 
-from scomm.domain.errors import ScommError
+from scomm.domain.errors import InvalidInput, ScommError
 from scomm.entrypoints.console import DbOption, fail, open_store, out, print_json
 
 oversight_app = typer.Typer(no_args_is_help=True, help="Oversight: audit samples and reports.")
 sample_app = typer.Typer(no_args_is_help=True, help="Attribute sampling (plan, draw, evaluate).")
 oversight_app.add_typer(sample_app, name="sample")
 
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(option, f"not an ISO date: {value!r}") from None
 
 
 @sample_app.command("plan")
@@ -66,14 +72,10 @@ def sample_draw(
 
     from scomm.adapters.audit import AuditWriter
     from scomm.adapters.tables import cases
-    from scomm.domain.errors import InvalidInput
     from scomm.oversight.sampling import draw
 
     try:
-        try:
-            first, last = date.fromisoformat(start), date.fromisoformat(end)
-        except ValueError as exc:
-            raise InvalidInput("--start/--end", f"not an ISO date: {exc}") from None
+        first, last = _day(start, "--start"), _day(end, "--end")
         engine = open_store(db)
         try:
             with engine.begin() as conn:
@@ -109,15 +111,11 @@ def costs(
     the 48-hour limit."""
     from rich.table import Table
 
-    from scomm.domain.errors import InvalidInput
     from scomm.oversight.costs import ledger, load_per_diem
 
     try:
-        try:
-            first = date.fromisoformat(start) if start else None
-            last = date.fromisoformat(end) if end else None
-        except ValueError as exc:
-            raise InvalidInput("--start/--end", f"not an ISO date: {exc}") from None
+        first = _day(start, "--start") if start else None
+        last = _day(end, "--end") if end else None
         rates = load_per_diem(per_diem)
         engine = open_store(db)
         try:
@@ -153,7 +151,6 @@ def compliance_report(
 
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    from scomm.domain.errors import InvalidInput
     from scomm.oversight.compliance import by_office, compliance, funnel_svg, outside_limits
 
     try:
@@ -211,7 +208,6 @@ def statistics(
     applied to everything written (docs/oversight.md)."""
     import csv
 
-    from scomm.domain.errors import InvalidInput
     from scomm.oversight import statistics as stats
     from scomm.oversight import transparency as t
 

@@ -11,7 +11,6 @@ scatter widely by chance, and the funnel shows which offices are outside what ch
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from scipy import stats
 from sqlalchemy import Connection, select
 
 from scomm.adapters.tables import alerts, cases, dispositions, encounters
+from scomm.oversight.funnel import binomial_limit
 from scomm.oversight.plots import plt, svg
 
 
@@ -83,16 +83,20 @@ def by_office(rows: list[ComplianceRow]) -> list[ComplianceRow]:
     return [out[k] for k in sorted(out)]
 
 
+def _national(offices: list[ComplianceRow]) -> float:
+    total = sum(o.matches for o in offices)
+    return sum(o.undocumented for o in offices) / total if total else 0.0
+
+
 def funnel_svg(offices: list[ComplianceRow]) -> str:
     """Share undocumented against matches, with 95% and 99.8% binomial limits."""
-    total = sum(o.matches for o in offices)
-    p = sum(o.undocumented for o in offices) / total if total else 0.0
+    p = _national(offices)
     fig, ax = plt.subplots(figsize=(7, 4.2))
     top = max((o.matches for o in offices), default=1)
     ns = [max(1, round(1 + i * (top * 1.1) / 200)) for i in range(201)]
     for q, style in ((0.975, "--"), (0.999, ":")):
-        upper = [stats.binom.ppf(q, n, p) / n for n in ns]
-        lower = [stats.binom.ppf(1 - q, n, p) / n for n in ns]
+        upper = [binomial_limit(q, n, p) for n in ns]
+        lower = [binomial_limit(1 - q, n, p) for n in ns]
         ax.plot(ns, upper, style, color="#57606a", lw=1)
         ax.plot(ns, lower, style, color="#57606a", lw=1)
     ax.axhline(p, color="#1f6feb", lw=1)
@@ -113,6 +117,5 @@ def _outside(o: ComplianceRow, p: float) -> bool:
 
 
 def outside_limits(offices: list[ComplianceRow]) -> list[str]:
-    total = sum(o.matches for o in offices)
-    p = sum(o.undocumented for o in offices) / total if total else 0.0
-    return [o.aor for o in offices if _outside(o, p) and not math.isclose(p, 0.0)]
+    p = _national(offices)
+    return [o.aor for o in offices if _outside(o, p)]

@@ -27,7 +27,7 @@ from scomm.adapters.tables import (
     source_queries,
 )
 from scomm.policy.evaluator import decide
-from scomm.sim.nation import CITIZEN_STATUSES, Nation, is_victim_or_witness
+from scomm.sim.nation import CITIZEN_STATUSES, Nation, claim_is_true, is_victim_or_witness
 from scomm.sim.true_facts import true_facts, true_status
 from scomm.sim.truth import sim_bookings
 
@@ -154,13 +154,11 @@ def evaluate(conn: Connection, nation: Nation, booking_codes: Mapping[str, tuple
     m["matches_undocumented_at_close"] = len(misses["matches_undocumented_at_close"])
     m["repeated_source_queries"] = _count(conn, select(func.count()).select_from(
         source_queries).where(source_queries.c.repeat.is_(True)))
-    misses["repeat_research_without_reason"] = sorted(set(conn.execute(
-        select(source_queries.c.case_id).where(
-            source_queries.c.repeat.is_(True),
-            func.coalesce(func.trim(source_queries.c.reason), "") == "")).scalars()))
-    m["repeat_research_without_reason"] = _count(conn, select(func.count()).select_from(
-        source_queries).where(source_queries.c.repeat.is_(True),
-                              func.coalesce(func.trim(source_queries.c.reason), "") == ""))
+    unexplained = list(conn.execute(select(source_queries.c.case_id).where(
+        source_queries.c.repeat.is_(True),
+        func.coalesce(func.trim(source_queries.c.reason), "") == "")).scalars())
+    misses["repeat_research_without_reason"] = sorted(set(unexplained))
+    m["repeat_research_without_reason"] = len(unexplained)
     m["source_queries_unanswered"] = _count(conn, select(func.count()).select_from(
         source_queries).where(source_queries.c.available.is_(False)))
     m["source_query_latency_ms_p50"] = _median(conn.execute(select(
@@ -214,9 +212,7 @@ def _hotline(conn: Connection, truth: Callable[[str], Any], share: float,
         if state != "closed" or done > due:
             misses["hotline_reviews_overdue"].append(call_id)
         if outcome in ("substantiated", "not_substantiated"):
-            p = truth(booking_id)
-            true_claim = (p.status in CITIZEN_STATUSES if claim == "citizen"
-                          else is_victim_or_witness(p, share))
+            true_claim = claim_is_true(truth(booking_id), claim, share)
             out["hotline_upheld"] += outcome == "substantiated"
             out["hotline_reviews_wrong"] += (outcome == "substantiated") != true_claim
     return {"hotline_reviews": out["hotline_reviews"], "hotline_upheld": out["hotline_upheld"],

@@ -90,6 +90,13 @@ def is_victim_or_witness(person: Person, share: float) -> bool:
     return int.from_bytes(digest, "big") / 2**64 < share
 
 
+def claim_is_true(person: Person, claim: str, victim_share: float) -> bool:
+    """Whether a hotline claim (citizenship, or being a victim or witness) is really so."""
+    if claim == "citizen":
+        return person.status in CITIZEN_STATUSES
+    return is_victim_or_witness(person, victim_share)
+
+
 def pick(rng: np.random.Generator, weights: Mapping[Any, float]) -> Any:
     keys = list(weights)
     p = np.asarray([weights[k] for k in keys], dtype=float)

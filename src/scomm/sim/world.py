@@ -66,6 +66,7 @@ from scomm.sim.nation import (
     ChargeModel,
     Nation,
     Person,
+    claim_is_true,
     is_victim_or_witness,
     pick,
     rng_for,
@@ -436,11 +437,10 @@ class World:
         now = self.clock.now()
         rng = self.rng
         served_at = now + _hours(rng, 0.5, 6)
-        if served_at < truth.release_at:
-            self.command(served_at, RecordDetainerServed, msg.booking_id,
-                         booking_id=msg.booking_id, served_at=served_at)
-        else:
+        if served_at >= truth.release_at:
             return
+        self.command(served_at, RecordDetainerServed, msg.booking_id,
+                     booking_id=msg.booking_id, served_at=served_at)
         if served_at.date() < HOTLINE_OPENED:
             return
         hotline = self.s.hotline
@@ -464,11 +464,8 @@ class World:
         person = self.truth[msg.booking_id].person
         rng = self.rng
         now = self.clock.now()
-        if msg.claim == "citizen":
-            true_claim = person.status in CITIZEN_STATUSES
-        else:
-            true_claim = self._victim(msg.booking_id)
-        upheld = true_claim and rng.random() < self.s.hotline.proof_found
+        upheld = (claim_is_true(person, msg.claim, float(self.p["victim_or_witness_share"]))
+                  and rng.random() < self.s.hotline.proof_found)
         window = (msg.due_at - now).total_seconds() / 3600
         late = rng.random() < self.s.officers.late_hotline_review
         when = now + (_hours(rng, window + 1, window + 24) if late
