@@ -19,7 +19,7 @@ from scomm.adapters.audit import AuditWriter
 from scomm.adapters.tables import complainant_identities, complaint_steps, complaints
 from scomm.adapters.uow import UnitOfWork
 from scomm.agencies.services import Services
-from scomm.domain.errors import IllegalTransition, InvalidInput, ScommError
+from scomm.domain.errors import Forbidden, IllegalTransition, InvalidInput
 from scomm.domain.messages import AdvanceComplaint, ComplaintReceived, FileComplaint, mid
 
 #: The role that reviews complaints and alone may read who made them.
@@ -33,10 +33,6 @@ STEPS: dict[str, tuple[frozenset[str], str]] = {
     "corrective_action": (frozenset({"under_review", "referred_doj"}), "corrective_action"),
     "close": (frozenset({"under_review", "referred_doj", "corrective_action"}), "closed"),
 }
-
-
-class Forbidden(ScommError):
-    """The caller's role may not do or see this."""
 
 
 def _step(uow: UnitOfWork, complaint_id: str, step: str, actor: str, note: str) -> None:

@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from scomm.adapters import deadlines
-from scomm.adapters.tables import alerts, custody, detainers
+from scomm.adapters.tables import custody, detainers
 from scomm.adapters.uow import UnitOfWork
+from scomm.agencies.alerts import raise_alert
 from scomm.agencies.services import Services
 from scomm.domain.detainer_clock import detainer_deadline
 from scomm.domain.errors import IllegalTransition, InvalidInput
@@ -61,12 +62,6 @@ def _set(uow: UnitOfWork, detainer_id: str, **values: Any) -> None:
     uow.conn.execute(update(detainers).where(detainers.c.detainer_id == detainer_id)
                      .values(**values))
     uow.audit("write", "detainer", detainer_id, {k: str(v) for k, v in values.items()})
-
-
-def _alert(uow: UnitOfWork, kind: str, ref_id: str, fips5: str, detail: str) -> None:
-    uow.conn.execute(insert(alerts).values(alert_id=f"{kind}:{ref_id}", kind=kind,
-                                           ref_id=ref_id, fips5=fips5, at=uow.now(),
-                                           detail=detail))
 
 
 def report_release(msg: ReportRelease, uow: UnitOfWork, svc: Services) -> None:
@@ -149,7 +144,7 @@ def _close(uow: UnitOfWork, d: Any, state: str) -> tuple[float, bool]:
     deadlines.cancel(uow, LIMIT, d.detainer_id)
     deadlines.cancel(uow, PICKUP, d.detainer_id)
     if past:
-        _alert(uow, "hold_past_limit", d.detainer_id, d.fips5,
+        raise_alert(uow, "hold_past_limit", d.detainer_id, d.fips5,
                f"held {held:.1f} h from release, deadline was {d.deadline_at.isoformat()}")
     return held, past
 

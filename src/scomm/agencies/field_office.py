@@ -20,7 +20,6 @@ from sqlalchemy import insert, select, update
 
 from scomm.adapters import deadlines
 from scomm.adapters.tables import (
-    alerts,
     cases,
     custody,
     decisions,
@@ -29,6 +28,7 @@ from scomm.adapters.tables import (
     encounters,
 )
 from scomm.adapters.uow import UnitOfWork
+from scomm.agencies.alerts import raise_alert
 from scomm.agencies.detainers import cancel_for_case
 from scomm.agencies.dossier import decision_facts
 from scomm.agencies.lesc import query_source
@@ -76,9 +76,7 @@ def _case(uow: UnitOfWork, case_id: str) -> Any:
 
 
 def _alert(uow: UnitOfWork, kind: str, case: Any, detail: str) -> None:
-    uow.conn.execute(insert(alerts).values(alert_id=f"{kind}:{case.case_id}", kind=kind,
-                                           ref_id=case.case_id, fips5=case.fips5,
-                                           at=uow.now(), detail=detail))
+    raise_alert(uow, kind, case.case_id, case.fips5, detail)
 
 
 def open_case(msg: StatusDetermined, uow: UnitOfWork, svc: Services) -> None:

@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 
 from scomm.adapters import deadlines
-from scomm.adapters.tables import alerts, cases, detainers, hotline_reviews
+from scomm.adapters.tables import cases, detainers, hotline_reviews
 from scomm.adapters.uow import UnitOfWork
+from scomm.agencies.alerts import raise_alert
 from scomm.agencies.field_office import amend_decision
 from scomm.agencies.lesc import add_facts
 from scomm.agencies.services import Services
@@ -114,8 +115,6 @@ def review_overdue(uow: UnitOfWork, call_id: str, due_at: datetime) -> None:
                      .values(state="overdue"))
     fips5 = uow.conn.execute(select(cases.c.fips5).where(
         cases.c.case_id == review.case_id)).scalar()
-    uow.conn.execute(insert(alerts).values(
-        alert_id=f"hotline_review_overdue:{call_id}", kind="hotline_review_overdue",
-        ref_id=call_id, fips5=fips5, at=uow.now(),
-        detail=f"{review.claim} claim on {review.booking_id} not reviewed by "
-               f"{due_at.isoformat()}"))
+    raise_alert(uow, "hotline_review_overdue", call_id, fips5,
+                f"{review.claim} claim on {review.booking_id} not reviewed by "
+                f"{due_at.isoformat()}")

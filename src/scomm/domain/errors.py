@@ -22,6 +22,10 @@ class IllegalTransition(ScommError):
     """A command asked an aggregate to move to a state its lifecycle does not allow."""
 
 
+class Forbidden(ScommError):
+    """The caller's role may not do or see this."""
+
+
 class AuditChainBroken(ScommError):
     """The audit log no longer verifies; ``seq`` is the first entry that fails."""
 
