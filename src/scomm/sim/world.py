@@ -86,9 +86,6 @@ STREAM_PRETEXT = 6  # the injected pretextual arrests draw from their own stream
 DOCUMENTATION_POLICY_DATE = date(2011, 11, 1)  # ICE reiterated: document every match (Nov 2011)
 HOTLINE_OPENED = date(2011, 12, 29)  # the I-247 (12/11) and its toll-free hotline
 DETAINER_ACTIONS = frozenset({"detainer", "conditional_detainer"})
-JAIL_COMMANDS: frozenset[type[Command]] = frozenset({
-    ReportRelease, RecordConviction, RecordCustodyTransfer, RecordJailRelease,
-    RecordDetainerServed})
 #: The disposition a simulated officer records for each decided action.
 DISPOSITION_OF = {"detainer": "detainer_lodged",
                   "conditional_detainer": "conditional_detainer_lodged",
@@ -154,7 +151,7 @@ class World:
         self.truth_rows: list[dict[str, Any]] = []
         self.officer_of: dict[str, str] = {}
         self.decided: dict[str, DecisionRecorded] = {}
-        self.cancelled: set[str] = set()
+        self.jail_plan: dict[str, list[str]] = {}
         self.late_pickup: dict[str, str] = {}
         self.withdrawn: set[str] = set()
 
@@ -168,8 +165,6 @@ class World:
         message_id = mid(kind.__name__, key)
 
         def fire() -> None:
-            if kind in JAIL_COMMANDS and fields.get("booking_id") in self.cancelled:
-                return  # the detainer was cancelled: the jail has nothing more to do for ICE
             if message_id in self.withdrawn:
                 return
             self.send(kind(message_id=message_id, occurred_at=self.clock.now(), **fields))
@@ -439,8 +434,7 @@ class World:
         served_at = now + _hours(rng, 0.5, 6)
         if served_at >= truth.release_at:
             return
-        self.command(served_at, RecordDetainerServed, msg.booking_id,
-                     booking_id=msg.booking_id, served_at=served_at)
+        self._jail(served_at, RecordDetainerServed, msg.booking_id, served_at=served_at)
         if served_at.date() < HOTLINE_OPENED:
             return
         hotline = self.s.hotline
@@ -481,8 +475,16 @@ class World:
                                 else "no record or document supports the claim"),
                      verified_status=verified)
 
+    def _jail(self, when: datetime, kind: type[Command], booking_id: str,
+              key: str | None = None, **fields: Any) -> str:
+        """A command the jail will send about a detained person, kept so that a cancelled
+        detainer can withdraw whatever the jail still had to do for ICE."""
+        planned = self.command(when, kind, key or booking_id, booking_id=booking_id, **fields)
+        self.jail_plan.setdefault(booking_id, []).append(planned)
+        return planned
+
     def _cancelled(self, msg: DetainerCancelled) -> None:
-        self.cancelled.add(msg.booking_id)
+        self.withdrawn.update(self.jail_plan.pop(msg.booking_id, []))
 
     def _jail_detainer(self, msg: DetainerIssued) -> None:
         self._served(msg)
@@ -491,15 +493,14 @@ class World:
         b = msg.booking_id
         if msg.operative_upon_conviction and truth.convicted_before_release:
             conv_at = max(now, truth.release_at - timedelta(hours=1))
-            self.command(conv_at, RecordConviction, b, booking_id=b,
-                         ncic_code=truth.current_codes[0], sentence_days=30)
+            self._jail(conv_at, RecordConviction, b, ncic_code=truth.current_codes[0],
+                       sentence_days=30)
         tz = self.j[truth.fips5].tz
         if truth.release_at <= now:
-            self.command(now, RecordJailRelease, b, booking_id=b)
+            self._jail(now, RecordJailRelease, b)
             return
         release = truth.release_at
-        self.command(release, ReportRelease, b, booking_id=b, release_at=release,
-                     facility_tz=tz)
+        self._jail(release, ReportRelease, b, release_at=release, facility_tz=tz)
         if msg.operative_upon_conviction and not truth.convicted_before_release:
             return
         deadline = detainer_deadline(release, tz)
@@ -514,9 +515,9 @@ class World:
         else:
             when = None
         if when is not None:
-            planned = self.command(when, RecordCustodyTransfer, b, booking_id=b)
+            planned = self._jail(when, RecordCustodyTransfer, b)
         else:
-            planned = self.command(deadline, RecordJailRelease, b, booking_id=b)
+            planned = self._jail(deadline, RecordJailRelease, b)
         if (when is None or when > deadline) and (pickup is not None or holds):
             self.late_pickup[b] = planned  # ICE means to come, but after the limit
 
@@ -528,8 +529,8 @@ class World:
             return
         self.withdrawn.add(planned)
         b = msg.booking_id
-        self.command(self.clock.now() + _hours(self.rng, 0.25, left - 0.25),
-                     RecordCustodyTransfer, f"{b}:reminded", booking_id=b)
+        self._jail(self.clock.now() + _hours(self.rng, 0.25, left - 0.25),
+                   RecordCustodyTransfer, b, key=f"{b}:reminded")
 
     OUTCOMES: ClassVar[dict[str, tuple[dict[str, float], tuple[float, float]]]] = {
         "removed_reentered": ({"removed": 0.95, "released": 0.05}, (7, 30)),
