@@ -8,7 +8,7 @@ import numpy as np
 from sqlalchemy import Engine, insert
 
 from scomm.adapters.tables import booking_monitoring, bookings, cases, criminal_searches
-from scomm.oversight.monitor import monitor
+from scomm.oversight.monitor import Unit, monitor, screen
 from scomm.policy.catalog import load_catalog
 
 T0 = datetime(2011, 4, 4, 12, 0, tzinfo=UTC)
@@ -77,3 +77,50 @@ def test_no_injection_no_flags(sqlite_engine: Engine) -> None:
     for indicator in ("hispanic_share_discretionary", "identification_rate",
                       "minor_offense_share"):
         assert _flags(sqlite_engine, indicator) == {}, indicator
+
+
+def _units(seed: int, shifted: set[str], hispanic_counties: set[str],
+           uneven: set[str]) -> dict[tuple[str, str], Unit]:
+    """40 counties, 2010 before activation and 2011 after, 400 bookings a quarter, 40% minor
+    traffic. ``shifted``: the Hispanic share of minor-traffic bookings doubles after
+    activation; ``hispanic_counties``: 60% Hispanic throughout; ``uneven``: a higher Hispanic
+    share among minor-traffic bookings before and after alike."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for c in range(40):
+        fips5 = f"35{c:03d}"
+        base = 0.6 if fips5 in hispanic_counties else 0.25
+        for year in (2010, 2011):
+            for q in range(1, 5):
+                disc = int(rng.binomial(400, 0.4))
+                share = base * (2 if year == 2011 and fips5 in shifted else 1) * (
+                    1.6 if fips5 in uneven else 1)
+                shared = 400 if year == 2011 else 0
+                out[(fips5, f"{year}Q{q}")] = Unit(
+                    bookings=400, with_ethnicity=400, shared=shared,
+                    matches=int(rng.binomial(shared, 0.05)), minor_matches=0,
+                    discretionary=disc, discretionary_hispanic=int(rng.binomial(disc, share)),
+                    other=400 - disc, other_hispanic=int(rng.binomial(400 - disc, base)))
+    return out
+
+
+def test_the_arrest_shift_test_sees_a_change_at_activation_not_a_standing_difference(
+        ) -> None:
+    rows = screen(_units(5, shifted={"35004", "35030"}, hispanic_counties={"35011", "35012"},
+                         uneven={"35020"}))
+    shift = {(r.fips5, r.quarter) for r in rows if r.indicator == "arrest_shift" and r.flagged}
+    assert shift == {(f, f"2011Q{q}") for f in ("35004", "35030") for q in range(1, 5)}
+    before = [r for r in rows if r.indicator == "arrest_shift" and r.quarter < "2011"]
+    assert before and all(r.gate == "not after activation" for r in before)
+    standing = {r.fips5 for r in rows
+                if r.indicator == "hispanic_share_discretionary" and r.flagged}
+    assert {"35004", "35030"} <= standing and "35020" in standing
+
+
+def test_without_a_shift_the_screen_is_quiet() -> None:
+    rows = screen(_units(7, shifted=set(), hispanic_counties={"35011", "35012"}, uneven=set()))
+    screened = [r for r in rows if not r.gate]
+    assert sum(r.flagged for r in screened) <= 0.005 * len(screened)
+    assert not [r for r in rows if r.persistent]
+    ids = [r for r in rows if r.indicator == "identification_rate" and not r.gate]
+    assert ids and all(r.quarter >= "2011Q2" for r in ids)  # a baseline of its own first

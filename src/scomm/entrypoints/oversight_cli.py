@@ -252,6 +252,68 @@ def statistics(
               highlight=False)
 
 
+@oversight_app.command("monitor")
+def profiling_monitor(
+    published: Annotated[bool, typer.Option(
+        help="ICE's own county table through 2012-08-31 instead of a store")] = False,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the results")] = Path("."),
+    db: DbOption = None,
+) -> None:
+    """The profiling monitor's screen: every jurisdiction and quarter of a store to
+    monitor.csv, or ICE's county table screened naively and corrected (docs/oversight.md)."""
+    import csv
+    from collections import Counter
+    from dataclasses import asdict
+
+    from rich.table import Table
+
+    try:
+        if published:
+            from scomm.oversight.county_monitor import funnel_svg, screen_counties
+            from scomm.oversight.transparency import published as ice_rows
+            from scomm.sim.jurisdictions import ice_table_path
+
+            summaries, rows = screen_counties(ice_rows(ice_table_path()))
+            table = [asdict(r) for r in rows]
+            name = "monitor_published_counties"
+        else:
+            from scomm.oversight.monitor import monitor
+            from scomm.policy.catalog import load_catalog
+
+            engine = open_store(db)
+            try:
+                with engine.connect() as conn:
+                    table = [asdict(r) for r in monitor(conn, load_catalog())]
+            finally:
+                engine.dispose()
+            name = "monitor"
+    except ScommError as exc:
+        raise fail(exc) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.csv"
+    with path.open("w", newline="") as f:
+        if table:
+            w = csv.DictWriter(f, fieldnames=list(table[0]))
+            w.writeheader()
+            w.writerows(table)
+    if published:
+        shown = Table("indicator", "target", "counties", "phi", "tau", "naive",
+                      "multiplicative", "additive", "BH q<0.05", "BH high")
+        for s in summaries:
+            shown.add_row(s.indicator, s.target, f"{s.counties:,}", f"{s.phi}", f"{s.tau}",
+                          f"{s.naive:,}", f"{s.multiplicative:,}", f"{s.additive:,}",
+                          f"{s.fdr:,}", f"{s.fdr_high:,}")
+        out.print(shown)
+        plot = out_dir / "monitor_published_funnel.svg"
+        plot.write_text(funnel_svg(rows, summaries[0]), encoding="utf-8")
+        out.print(f"wrote {path} ({len(table):,} rows) and {plot}", highlight=False)
+        return
+    flagged = Counter((str(r["quarter"]), str(r["indicator"])) for r in table if r["flagged"])
+    out.print(f"wrote {path} ({len(table):,} rows); flagged: "
+              + (", ".join(f"{q} {i} {k}" for (q, i), k in sorted(flagged.items())) or "none"),
+              highlight=False)
+
+
 @oversight_app.command("report")
 def quarter_report(
     quarter: Annotated[str, typer.Option(help="e.g. 2011Q3")],

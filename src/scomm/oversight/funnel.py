@@ -68,14 +68,45 @@ def funnel(events: NDArray[np.int64] | list[int], trials: NDArray[np.int64] | li
         raise InvalidInput("theta", "the target rate must be strictly between 0 and 1")
     y = x / n
     s2 = t * (1 - t) / n
-    z = (y - t) / np.sqrt(s2)
+    d = _dispersion(y - t, s2, winsor)
+    return Funnel(theta=float(np.average(t, weights=n)), phi=d.phi, tau=d.tau,
+                  z_naive=d.z_naive, z_multiplicative=d.z_naive / np.sqrt(max(d.phi, 1.0)),
+                  z_additive=d.z_additive, q_additive=d.q_additive)
+
+
+@dataclass(frozen=True)
+class Dispersion:
+    """Estimates screened against zero: naive and random-effect z-scores and BH q-values."""
+
+    phi: float
+    tau: float
+    z_naive: NDArray[np.float64]
+    z_additive: NDArray[np.float64]
+    q_additive: NDArray[np.float64]
+
+
+def screen_estimates(estimates: NDArray[np.float64] | list[float],
+                     se: NDArray[np.float64] | list[float], winsor: float = 0.10) -> Dispersion:
+    """Unit estimates that should be zero (a difference in log-odds, say) with their standard
+    errors, screened like a funnel: the spread beyond chance becomes an additive random
+    effect before any unit is called an outlier."""
+    e, s = np.asarray(estimates, dtype=float), np.asarray(se, dtype=float)
+    if e.shape != s.shape or e.size < 2:
+        raise InvalidInput("estimates", "estimates and se need the same length, at least 2")
+    if not (np.isfinite(e).all() and np.isfinite(s).all() and (s > 0).all()):
+        raise InvalidInput("se", "every estimate needs a finite value and a positive error")
+    return _dispersion(e, s ** 2, winsor)
+
+
+def _dispersion(resid: NDArray[np.float64], s2: NDArray[np.float64],
+                winsor: float) -> Dispersion:
+    z = resid / np.sqrt(s2)
     low, high = np.quantile(z, [winsor, 1 - winsor])
     units = z.size
     phi = float(np.mean(np.clip(z, low, high) ** 2))
     w = 1 / s2
     tau2 = max(0.0, (units * phi - (units - 1)) / (w.sum() - (w ** 2).sum() / w.sum()))
-    z_add = (y - t) / np.sqrt(s2 + tau2)
+    z_add = resid / np.sqrt(s2 + tau2)
     p_add = 2 * stats.norm.sf(np.abs(z_add))
-    return Funnel(theta=float(np.average(t, weights=n)), phi=phi, tau=float(np.sqrt(tau2)),
-                  z_naive=z, z_multiplicative=z / np.sqrt(max(phi, 1.0)), z_additive=z_add,
-                  q_additive=np.asarray(stats.false_discovery_control(p_add, method="bh")))
+    return Dispersion(phi=phi, tau=float(np.sqrt(tau2)), z_naive=z, z_additive=z_add,
+                      q_additive=np.asarray(stats.false_discovery_control(p_add, method="bh")))

@@ -3,42 +3,60 @@
 ICE and CRCL promised to compare, for every activated jurisdiction and every quarter, the
 people the program identified with the jurisdiction's arrests, and to review the outliers in
 depth; the method was never published (../shared/reference/oversight.md §1). This monitor
-makes one explicit:
+makes one explicit, with four indicators:
 
-- ``identification_rate``: IDENT matches per booking shared with IDENT, against the pooled
-  rate of the quarter;
+- ``identification_rate``: IDENT matches per booking shared with IDENT, against the
+  jurisdiction's own rate over its four previous quarters. A county's level is set by who
+  lives there (a border county matches more), which no funnel should call an outlier; a
+  jump against its own baseline is what a change in arrest practice produces.
 - ``minor_offense_share``: the share of matches whose booking offence is Level 3 (the 2008
-  levels: misdemeanours and minor offences), against the pooled share — the pretext marker;
+  levels: misdemeanours and minor offences), against the same baseline — the pretext marker.
 - ``hispanic_share_discretionary``: among bookings charged only with minor traffic offences
-  (the arrests an officer has most discretion over), the share recorded Hispanic on the
-  booking, against the same jurisdiction's share among its other bookings (Gardner & Kohli's
-  comparison; it needs no population benchmark).
+  (the arrests an officer has most discretion over), the share recorded Hispanic, against the
+  same jurisdiction's share among its other bookings that quarter (Gardner & Kohli's
+  comparison; it needs no population benchmark). Screened as a log odds ratio.
+- ``arrest_shift`` (F2): that log odds ratio in the quarter minus the one before the county
+  was activated — the difference-in-differences in log-odds of Gardner & Kohli's logistic
+  model ``hispanic ~ post * discretionary``, whose saturated form has this closed form.
 
-Each indicator goes through the same screen: funnel z-scores with the additive random-effect
-correction for over-dispersion, Benjamini-Hochberg over the quarter's jurisdictions, a flag
-only above the funnel (an excess), a minimum volume, a data-quality gate (the booking's own
-ethnicity field must be filled for most bookings; it is never derived from nationality), and
-persistence: flagged in this quarter and the one before. Ethnicity is read from the booking's
-monitoring fields only, which no decision can read (invariant 2).
+Each indicator goes through the same screen: z-scores with the additive random-effect
+correction for over-dispersion (funnel.py) among the quarter's jurisdictions, then
+Benjamini-Hochberg over the quarter's whole review list (every indicator of every
+jurisdiction: at most 5% of a quarter's flags are expected to be false), a flag only for an
+excess, a minimum volume, a data-quality gate (the booking's
+own ethnicity field must be filled for most bookings; it is never derived from nationality),
+and persistence: flagged in this quarter and the one before. Ethnicity is read from the
+booking's monitoring fields only, which no decision can read (invariant 2).
+
+The screen works on counts per jurisdiction and quarter (``Unit``), read from a store by
+``units_from_store`` or drawn at full volume by the simulation's ledger (sim/ledger.py) for the
+monitor's own acceptance runs.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
+from scipy import stats
 from sqlalchemy import Connection, select
 
 from scomm.adapters.tables import booking_monitoring, bookings, cases, criminal_searches
 from scomm.oversight.complaints import quarter_of
-from scomm.oversight.funnel import funnel
+from scomm.oversight.funnel import screen_estimates
 from scomm.policy.catalog import OffenseCatalog
 
 MIN_TRIALS = 30
 MIN_ETHNICITY_COVERAGE = 0.5
+BASELINE_QUARTERS = 4
 Q_FLAG = 0.05
 HISPANIC = "Hispanic"
+
+INDICATORS = ("identification_rate", "minor_offense_share", "hispanic_share_discretionary",
+              "arrest_shift")
 
 
 @dataclass(frozen=True)
@@ -58,20 +76,39 @@ class MonitorRow:
 
 
 @dataclass
-class _Unit:
+class Unit:
+    """One jurisdiction's quarter, in counts. Discretionary and other bookings count only
+    bookings whose ethnicity was recorded."""
+
+    bookings: int = 0
+    with_ethnicity: int = 0
     shared: int = 0
     matches: int = 0
     minor_matches: int = 0
-    bookings: int = 0
-    with_ethnicity: int = 0
     discretionary: int = 0
     discretionary_hispanic: int = 0
     other: int = 0
     other_hispanic: int = 0
 
+    @property
+    def phase(self) -> Literal["before", "after", "activating"]:
+        """Before activation no booking is shared with IDENT, after it every one is."""
+        if self.shared == 0:
+            return "before"
+        return "after" if self.shared >= self.bookings else "activating"
 
-def _units(conn: Connection, catalog: OffenseCatalog) -> dict[tuple[str, str], _Unit]:
-    units: dict[tuple[str, str], _Unit] = defaultdict(_Unit)
+    def __iadd__(self, other: Unit) -> Unit:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+Units = Mapping[tuple[str, str], Unit]
+
+
+def units_from_store(conn: Connection, catalog: OffenseCatalog) -> dict[tuple[str, str], Unit]:
+    """(fips5, quarter) -> counts, from the bookings, IDENT searches and cases of a store."""
+    units: dict[tuple[str, str], Unit] = defaultdict(Unit)
     for fips5, at in conn.execute(select(criminal_searches.c.fips5, criminal_searches.c.at)
                                   .where(criminal_searches.c.shared_with_ident.is_(True))):
         units[(fips5, quarter_of(at.month, at.year))].shared += 1
@@ -97,63 +134,170 @@ def _units(conn: Connection, catalog: OffenseCatalog) -> dict[tuple[str, str], _
         else:
             u.other += 1
             u.other_hispanic += hispanic
-    return units
-
-
-def _screen(quarter: str, indicator: str, keys: list[str], events: list[int],
-            trials: list[int], expected: list[float] | None, gates: dict[str, str]
-            ) -> list[MonitorRow]:
-    eligible = [i for i, k in enumerate(keys) if not gates.get(k) and trials[i] >= MIN_TRIALS
-                and (expected is None or 0 < expected[i] < 1)]
-    scored: dict[int, tuple[float, float, float]] = {}
-    if len(eligible) >= 3:
-        e = np.array([events[i] for i in eligible])
-        n = np.array([trials[i] for i in eligible])
-        theta = None if expected is None else np.array([expected[i] for i in eligible])
-        f = funnel(e, n, theta)
-        t = np.full(len(eligible), f.theta) if theta is None else theta
-        for j, i in enumerate(eligible):
-            scored[i] = (float(f.z_additive[j]), float(f.q_additive[j]), float(t[j]))
-    out = []
-    pooled = sum(events) / sum(trials) if sum(trials) else 0.0
-    for i, k in enumerate(keys):
-        z, q, exp = scored.get(i, (None, None, expected[i] if expected else pooled))
-        gate = gates.get(k) or ("" if i in scored else
-                                f"fewer than {MIN_TRIALS}" if trials[i] < MIN_TRIALS
-                                else "too few comparable jurisdictions")
-        flagged = z is not None and q is not None and z > 0 and q < Q_FLAG
-        out.append(MonitorRow(k, quarter, indicator, events[i], trials[i],
-                              events[i] / trials[i] if trials[i] else 0.0, exp, z, q, flagged,
-                              False, gate))
-    return out
+    return dict(units)
 
 
 def monitor(conn: Connection, catalog: OffenseCatalog) -> list[MonitorRow]:
-    """Every jurisdiction, quarter and indicator, screened; persistence marked."""
-    units = _units(conn, catalog)
-    rows: list[MonitorRow] = []
-    for quarter in sorted({q for _, q in units}):
-        keys = sorted(f for f, q in units if q == quarter)
-        us = [units[(k, quarter)] for k in keys]
-        gates = {k: f"ethnicity recorded for {u.with_ethnicity}/{u.bookings} bookings"
-                 for k, u in zip(keys, us, strict=True)
-                 if u.bookings and u.with_ethnicity / u.bookings < MIN_ETHNICITY_COVERAGE}
-        rows += _screen(quarter, "identification_rate", keys, [u.matches for u in us],
-                        [u.shared for u in us], None, {})
-        rows += _screen(quarter, "minor_offense_share", keys, [u.minor_matches for u in us],
-                        [u.matches for u in us], None, {})
-        rows += _screen(quarter, "hispanic_share_discretionary", keys,
-                        [u.discretionary_hispanic for u in us], [u.discretionary for u in us],
-                        [u.other_hispanic / u.other if u.other else 0.0 for u in us], gates)
-    return _persistence(rows)
+    """Every jurisdiction, quarter and indicator of a store, screened; persistence marked."""
+    return screen(units_from_store(conn, catalog))
 
 
-def _previous(quarter: str) -> str:
+def previous_quarter(quarter: str) -> str:
     year, n = int(quarter[:4]), int(quarter[-1])
     return f"{year - 1}Q4" if n == 1 else f"{year}Q{n - 1}"
 
 
+@dataclass(frozen=True)
+class _Estimate:
+    """One unit's log odds ratio with its standard error (Woolf, with a half added to every
+    cell so that an empty cell does not make it infinite)."""
+
+    value: float
+    se: float
+
+    @classmethod
+    def of(cls, d_hit: int, d_all: int, o_hit: int, o_all: int) -> _Estimate:
+        cells = np.array([d_hit, d_all - d_hit, o_hit, o_all - o_hit], dtype=float) + 0.5
+        a, b, c, d = cells
+        return cls(float(np.log(a * d / (b * c))), float(np.sqrt((1 / cells).sum())))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A unit's indicator before the screen: counts, the comparison, and why it may not be
+    screened (empty when it may)."""
+
+    fips5: str
+    events: int
+    trials: int
+    value: float
+    expected: float
+    gate: str
+    estimate: _Estimate | None = None  # None only where the gate is set
+
+
+def screen(units: Units) -> list[MonitorRow]:
+    """Screen every indicator of every quarter across the quarter's jurisdictions."""
+    by_quarter: dict[str, list[str]] = defaultdict(list)
+    for fips5, quarter in sorted(units):
+        by_quarter[quarter].append(fips5)
+    before = _before_activation(units)
+    rows: list[MonitorRow] = []
+    for quarter, keys in sorted(by_quarter.items()):
+        baseline = _baseline(units, quarter)
+        found: dict[str, list[_Candidate]] = {i: [] for i in INDICATORS}
+        for k in keys:
+            u = units[(k, quarter)]
+            found["identification_rate"].append(
+                _rate(k, u.matches, u.shared, baseline(k, "matches", "shared")))
+            found["minor_offense_share"].append(
+                _rate(k, u.minor_matches, u.matches, baseline(k, "minor_matches", "matches")))
+            found["hispanic_share_discretionary"].append(_discretionary(k, u))
+            found["arrest_shift"].append(_shift(k, u, before.get(k)))
+        rows += _quarter_rows(quarter, found)
+    return _persistence(rows)
+
+
+def _baseline(units: Units, quarter: str) -> Callable[[str, str, str], tuple[int, int]]:
+    """A jurisdiction's events and trials pooled over its previous quarters."""
+    quarters = [quarter]
+    for _ in range(BASELINE_QUARTERS):
+        quarters.append(previous_quarter(quarters[-1]))
+
+    def counts(fips5: str, events: str, trials: str) -> tuple[int, int]:
+        past = [units[(fips5, q)] for q in quarters[1:] if (fips5, q) in units]
+        return sum(getattr(u, events) for u in past), sum(getattr(u, trials) for u in past)
+
+    return counts
+
+
+def _before_activation(units: Units) -> dict[str, Unit]:
+    """Each jurisdiction's bookings of the quarters before its activation, pooled."""
+    out: dict[str, Unit] = defaultdict(Unit)
+    for (fips5, _), u in units.items():
+        if u.phase == "before":
+            out[fips5] += u
+    return dict(out)
+
+
+def _ethnicity_gate(u: Unit) -> str:
+    if u.bookings and u.with_ethnicity / u.bookings < MIN_ETHNICITY_COVERAGE:
+        return f"ethnicity recorded for {u.with_ethnicity}/{u.bookings} bookings"
+    return ""
+
+
+def _rate(fips5: str, events: int, trials: int, base: tuple[int, int]) -> _Candidate:
+    base_events, base_trials = base
+    expected = base_events / base_trials if base_trials else 0.0
+    gate = (f"fewer than {MIN_TRIALS}" if trials < MIN_TRIALS
+            else f"baseline of fewer than {MIN_TRIALS}" if base_trials < MIN_TRIALS
+            else "baseline rate of 0 or 1" if not 0 < expected < 1 else "")
+    return _Candidate(fips5, events, trials, _share(events, trials), expected, gate,
+                      _Estimate.of(events, trials, base_events, base_trials))
+
+
+def _discretionary(fips5: str, u: Unit) -> _Candidate:
+    gate = _ethnicity_gate(u) or (
+        f"fewer than {MIN_TRIALS}" if min(u.discretionary, u.other) < MIN_TRIALS else "")
+    return _Candidate(
+        fips5, u.discretionary_hispanic, u.discretionary, _share(u.discretionary_hispanic,
+                                                                 u.discretionary),
+        _share(u.other_hispanic, u.other), gate,
+        _Estimate.of(u.discretionary_hispanic, u.discretionary, u.other_hispanic, u.other))
+
+
+def _shift(fips5: str, u: Unit, before: Unit | None) -> _Candidate:
+    if u.phase != "after" or before is None:
+        return _Candidate(fips5, u.discretionary_hispanic, u.discretionary, 0.0, 0.0,
+                          "not after activation" if u.phase != "after"
+                          else "no bookings before activation")
+    now = _Estimate.of(u.discretionary_hispanic, u.discretionary, u.other_hispanic, u.other)
+    then = _Estimate.of(before.discretionary_hispanic, before.discretionary,
+                        before.other_hispanic, before.other)
+    smallest = min(u.discretionary, u.other, before.discretionary, before.other)
+    gate = _ethnicity_gate(u) or _ethnicity_gate(before) or (
+        f"fewer than {MIN_TRIALS}" if smallest < MIN_TRIALS else "")
+    return _Candidate(fips5, u.discretionary_hispanic, u.discretionary,
+                      now.value - then.value, 0.0, gate,
+                      _Estimate(now.value - then.value, float(np.hypot(now.se, then.se))))
+
+
+def _share(events: int, trials: int) -> float:
+    return events / trials if trials else 0.0
+
+
+def _scores(found: list[_Candidate]) -> dict[str, float]:
+    """The random-effect z-score of every unit that may be screened, among its peers."""
+    eligible = [c for c in found if not c.gate and c.estimate]
+    if len(eligible) < 3:
+        return {}
+    d = screen_estimates([c.estimate.value for c in eligible if c.estimate],
+                         [c.estimate.se for c in eligible if c.estimate])
+    return {c.fips5: float(z) for c, z in zip(eligible, d.z_additive, strict=True)}
+
+
+def _quarter_rows(quarter: str, found: dict[str, list[_Candidate]]) -> list[MonitorRow]:
+    """One quarter's rows; the false-discovery rate is controlled over the whole quarter's
+    review list, every indicator of every jurisdiction together."""
+    scores = {indicator: _scores(cs) for indicator, cs in found.items()}
+    tested = [(i, f, z) for i, zs in scores.items() for f, z in zs.items()]
+    q_values = dict(zip(((i, f) for i, f, _ in tested), stats.false_discovery_control(
+        [2 * stats.norm.sf(abs(z)) for _, _, z in tested], method="bh"), strict=True)
+        ) if tested else {}
+    out = []
+    for indicator, candidates in found.items():
+        for c in candidates:
+            z = scores[indicator].get(c.fips5)
+            q = q_values.get((indicator, c.fips5))
+            gate = c.gate or ("" if z is not None else "too few comparable jurisdictions")
+            flagged = z is not None and q is not None and z > 0 and q < Q_FLAG
+            out.append(MonitorRow(c.fips5, quarter, indicator, c.events, c.trials, c.value,
+                                  c.expected, z, None if q is None else float(q), flagged,
+                                  False, gate))
+    return out
+
+
 def _persistence(rows: list[MonitorRow]) -> list[MonitorRow]:
     flagged = {(r.fips5, r.quarter, r.indicator) for r in rows if r.flagged}
-    return [MonitorRow(**{**r.__dict__, "persistent": r.flagged and (
-        r.fips5, _previous(r.quarter), r.indicator) in flagged}) for r in rows]
+    return [replace(r, persistent=r.flagged and (
+        r.fips5, previous_quarter(r.quarter), r.indicator) in flagged) for r in rows]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import yaml
@@ -111,6 +111,26 @@ def _syllable_name(rng: np.random.Generator, parts: int) -> str:
     return string.capwords(word)
 
 
+def never_encountered_share(params: Mapping[str, Any], match_rate: float) -> float:
+    """Of a county's arrestees without an IDENT record, the share born abroad and never
+    encountered (the rest are citizens by birth): so many per IDENT match, at most half."""
+    return min(0.5, float(params["never_encountered_per_match"]) * match_rate
+               / max(1e-9, 1.0 - match_rate))
+
+
+PersonClass = Literal["ident_level1", "ident_other", "never_encountered", "citizen"]
+
+
+def class_weights(params: Mapping[str, Any], rates: CountyRates) -> dict[PersonClass, float]:
+    """The shares of a county's arrestees in each class, as :meth:`NationBuilder._new_person`
+    draws them: in IDENT at the county's match rate (with the Level 1 propensity at its Level
+    1 share), otherwise never encountered or a citizen by birth."""
+    m, l1 = rates.ident_match_rate, rates.level1_share
+    never = never_encountered_share(params, m)
+    return {"ident_level1": m * l1, "ident_other": m * (1 - l1),
+            "never_encountered": (1 - m) * never, "citizen": (1 - m) * (1 - never)}
+
+
 def _days(rng: np.random.Generator, low_years: float, high_years: float) -> timedelta:
     return timedelta(days=int(rng.uniform(low_years, high_years) * 365.25))
 
@@ -120,6 +140,7 @@ class ChargeModel:
 
     def __init__(self, catalog: OffenseCatalog, params: Mapping[str, Any]) -> None:
         self.catalog = catalog
+        self._per_booking = {int(k): float(v) for k, v in params["charges_per_booking"].items()}
         series: Mapping[str, float] = params["charge_series"]
         minor_share = float(params["minor_traffic_share_of_traffic"])
         codes: list[str] = []
@@ -148,8 +169,28 @@ class ChargeModel:
                                       or c.startswith("35") for c in codes])
 
         minor = np.asarray([catalog.get(c).minor_traffic for c in codes])
-        self.minor_traffic_share = float(w[minor].sum() / w.sum())
+        other = np.where(level1, 0.0, w)
+        minor_of_other = float(other[minor].sum() / other.sum())
+        #: The share of bookings charged with minor traffic offences only (every charge of a
+        #: person with no pull toward Level 1 crime, whose charges are drawn independently).
+        self.minor_traffic_only_share = sum(p * minor_of_other ** n
+                                            for n, p in self._per_booking.items())
         self._p_minor = np.where(minor, w, 0.0) / np.where(minor, w, 0.0).sum()
+
+    def booking_codes(self, rng: np.random.Generator, person: Person) -> tuple[str, ...]:
+        """The charges of one booking of ``person``: one to three, the first possibly Level 1
+        for a person inclined to serious crime who has no Level 1 conviction yet."""
+        n = int(pick(rng, self._per_booking))
+        pulled = self.minor_traffic_only_chance(person) == 0.0
+        codes = [self.draw(rng, pulled and i == 0) for i in range(n)]
+        return tuple(dict.fromkeys(codes))
+
+    def minor_traffic_only_chance(self, person: Person) -> float:
+        """The chance that a booking of ``person`` is for minor traffic offences only."""
+        pulled = person.level1_propensity and not any(
+            self.catalog.get(pr.ncic_code).sc_level_2008 == 1 for pr in person.priors
+            if pr.convicted)
+        return 0.0 if pulled else self.minor_traffic_only_share
 
     def draw(self, rng: np.random.Generator, level1: bool) -> str:
         return str(rng.choice(self.codes, p=self._p_l1 if level1 else self._p_other))
@@ -189,7 +230,7 @@ class NationBuilder:
 
     # ------------------------------------------------------------------ people
     def _new_person(self, fips5: str, match_rate: float, level1_share: float,
-                    booked: bool) -> Person:
+                    booked: bool, never_share: float | None = None) -> Person:
         index = len(self.people)
         rng = rng_for(self.seed, STREAM_PEOPLE, index)
         p = self.params
@@ -197,8 +238,8 @@ class NationBuilder:
         if in_ident:
             status = str(pick(rng, p["ident_status_mix"]))
         else:
-            never = min(0.5, float(p["never_encountered_per_match"]) * match_rate
-                        / max(1e-9, 1.0 - match_rate))
+            never = (never_encountered_share(p, match_rate) if never_share is None
+                     else never_share)
             status = "ewi_never_encountered" if rng.random() < never else "citizen_by_birth"
         native = status in {"citizen_by_birth", "usc_adoptive_parent", "usc_trusted_traveler"}
         age = float(rng.uniform(18, 62))
@@ -294,6 +335,16 @@ class NationBuilder:
         size = max(1, round(expected_bookings * pool_factor))
         return [self._new_person(j.fips5, rates.ident_match_rate, rates.level1_share,
                                  booked=True).index for _ in range(size)]
+
+    def of_class(self, fips5: str, kind: PersonClass) -> Person:
+        """A person of one class of :func:`class_weights`, for drawing a county's arrestees
+        as a mixture of classes instead of one by one (:mod:`scomm.sim.ledger`)."""
+        match_rate, level1_share, never = {"ident_level1": (1.0, 1.0, 0.0),
+                                           "ident_other": (1.0, 0.0, 0.0),
+                                           "never_encountered": (0.0, 0.0, 1.0),
+                                           "citizen": (0.0, 0.0, 0.0)}[kind]
+        return self._new_person(fips5, match_rate, level1_share, booked=False,
+                                never_share=never)
 
     def background(self, fips5s: Sequence[str], count: int) -> None:
         """IDENT identities never booked in the run: what makes the 1:N search a real search."""

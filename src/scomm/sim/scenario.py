@@ -104,6 +104,11 @@ class PretextualArrests(Where):
     group: str = Field(default="Hispanic", description="the booking's recorded ethnicity")
     multiplier: float = Field(ge=1.0, le=20.0)
 
+    def extra_per_day(self, bookings_per_day: float, usual_share: float) -> float:
+        """The expected extra bookings a day in a county booking ``bookings_per_day`` people,
+        ``usual_share`` of whose bookings are of the group for minor traffic offences only."""
+        return bookings_per_day * usual_share * (self.multiplier - 1)
+
 
 class ParticipationElection(Strict):
     """A county or state asks for a participation mode on a date (OIG-12-66 Appendix E)."""

@@ -261,8 +261,9 @@ class World:
             if not pool:
                 continue
             rng = rng_for(self.s.seed, STREAM_PRETEXT, day.toordinal(), int(fips5))
-            share = len(pool) / len(self.nation.pools[fips5])
-            extra = rate * share * self.charges.minor_traffic_share * (b.multiplier - 1)
+            usual = sum(self.charges.minor_traffic_only_chance(self.nation.people[i])
+                        for i in pool) / len(self.nation.pools[fips5])
+            extra = b.extra_per_day(rate, usual)
             tz = ZoneInfo(j.tz)
             for n in range(int(rng.poisson(extra))):
                 person = self.nation.people[pool[int(rng.integers(len(pool)))]]
@@ -273,18 +274,11 @@ class World:
                                          codes=(self.charges.draw_minor_traffic(rng),)))
         return out
 
-    def _charges(self, rng: np.random.Generator, person: Person) -> tuple[str, ...]:
-        n = int(pick(rng, {int(k): v for k, v in self.p["charges_per_booking"].items()}))
-        has_l1_conviction = any(self.charges.catalog.get(pr.ncic_code).sc_level_2008 == 1
-                                for pr in person.priors if pr.convicted)
-        codes = [self.charges.draw(rng, person.level1_propensity and i == 0
-                                   and not has_l1_conviction) for i in range(n)]
-        return tuple(dict.fromkeys(codes))
-
     def _booking(self, booking_id: str, person: Person, booked_at: datetime,
                  fips5: str, codes: tuple[str, ...] | None = None) -> Booking:
         rng = rng_for(self.s.seed, STREAM_BOOKINGS, zlib.crc32(booking_id.encode()))
-        drawn = self._charges(rng, person)  # drawn even when given: the later draws stay put
+        # drawn even when given, so the later draws stay put
+        drawn = self.charges.booking_codes(rng, person)
         codes = codes or drawn
         stay = _mixture(rng, self.p["release_after_hours"]) or timedelta(hours=24)
         convicted = bool(rng.random() < self.p["conviction_rate_current_charge"])
