@@ -314,6 +314,44 @@ def profiling_monitor(
               highlight=False)
 
 
+@oversight_app.command("rollout")
+def rollout_analysis(
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the results")] = Path("."),
+    db: DbOption = None,
+) -> None:
+    """The rollout's effect on the Hispanic share of minor-traffic arrests (staggered DiD with
+    its event study) and the activation-equity check (docs/oversight.md)."""
+    import json
+    from dataclasses import asdict
+
+    from scomm.oversight import rollout
+    from scomm.oversight.monitor import units_from_store
+    from scomm.policy.catalog import load_catalog
+
+    try:
+        engine = open_store(db)
+        try:
+            with engine.connect() as conn:
+                units = units_from_store(conn, load_catalog())
+                counties = rollout.counties_from_store(conn, units)
+        finally:
+            engine.dispose()
+        estimate = rollout.staggered_did(rollout.panel(units))
+        equity = rollout.activation_equity(counties)
+    except ScommError as exc:
+        raise fail(exc) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "rollout.json").write_text(json.dumps(
+        {"did": asdict(estimate), "activation_equity": asdict(equity)}, indent=1),
+        encoding="utf-8")
+    (out_dir / "rollout_event_study.svg").write_text(rollout.event_svg(estimate),
+                                                      encoding="utf-8")
+    out.print(f"ATT {estimate.att:+.4f} [{estimate.low:+.4f}, {estimate.high:+.4f}] over "
+              f"{estimate.counties} counties (TWFE {estimate.twfe:+.4f}); activation equity: "
+              f"{equity.note} (p {equity.p:.3g}); wrote {out_dir}/rollout.json and "
+              "rollout_event_study.svg", highlight=False)
+
+
 @oversight_app.command("report")
 def quarter_report(
     quarter: Annotated[str, typer.Option(help="e.g. 2011Q3")],

@@ -151,13 +151,14 @@ def draw_units(scenario: Scenario, mix: ClassMix | None = None,
     for j in selected:
         p, extra_p = _county_mix(mix, params, rates[j.fips5])
         usual = float(p[((TYPES & HISP) > 0) & ((TYPES & DISC) > 0)].sum())
+        here = [b for b in pretextual if b.applies_to(j.fips5, j.state_abbr, j.aor or "")]
         per_day = rates[j.fips5].bookings_per_day * scenario.scale
         for label, first, last in _quarters(start, end):
             before = _days(first, min(last, j.activation_date - timedelta(days=1)))
             after = _days(max(first, j.activation_date), last)
             pre = rng.multinomial(rng.poisson(per_day * before), p)
             post = rng.multinomial(rng.poisson(per_day * after), p)
-            for b in pretextual:
+            for b in here:
                 days = (first + timedelta(days=d) for d in range(_days(first, last)))
                 covered = [d for d in days if b.covers(j.fips5, j.state_abbr, j.aor or "", d)]
                 rate = b.extra_per_day(per_day, usual)

@@ -66,6 +66,10 @@ class Where(Strict):
             return False
         if self.until and on > self.until:
             return False
+        return self.applies_to(fips5, state, aor)
+
+    def applies_to(self, fips5: str, state: str, aor: str) -> bool:
+        """Whether the place is in scope, on some day or other."""
         scoped = self.counties or self.states or self.aors
         return not scoped or fips5 in self.counties or state in self.states or aor in self.aors
 
