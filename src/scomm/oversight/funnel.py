@@ -86,16 +86,26 @@ class Dispersion:
 
 
 def screen_estimates(estimates: NDArray[np.float64] | list[float],
-                     se: NDArray[np.float64] | list[float], winsor: float = 0.10) -> Dispersion:
-    """Unit estimates that should be zero (a difference in log-odds, say) with their standard
-    errors, screened like a funnel: the spread beyond chance becomes an additive random
-    effect before any unit is called an outlier."""
+                     se: NDArray[np.float64] | list[float],
+                     covariates: NDArray[np.float64] | None = None,
+                     winsor: float = 0.10) -> Dispersion:
+    """Unit estimates (a difference in log-odds, say) with their standard errors, screened
+    like a funnel against what their peers lead one to expect: the precision-weighted mean
+    of all units, or with ``covariates`` (one row per unit) a weighted meta-regression on
+    them — a peer model, so that a unit is compared with units like it. The spread beyond
+    chance becomes an additive random effect before any unit is called an outlier."""
     e, s = np.asarray(estimates, dtype=float), np.asarray(se, dtype=float)
     if e.shape != s.shape or e.size < 2:
         raise InvalidInput("estimates", "estimates and se need the same length, at least 2")
     if not (np.isfinite(e).all() and np.isfinite(s).all() and (s > 0).all()):
         raise InvalidInput("se", "every estimate needs a finite value and a positive error")
-    return _dispersion(e, s ** 2, winsor)
+    x = np.ones((e.size, 1)) if covariates is None else np.column_stack(
+        [np.ones(e.size), np.asarray(covariates, dtype=float).reshape(e.size, -1)])
+    if x.shape[1] >= e.size:
+        raise InvalidInput("covariates", f"{x.shape[1] - 1} covariates for {e.size} units")
+    w = 1 / s ** 2
+    beta = np.linalg.lstsq(x * np.sqrt(w)[:, None], e * np.sqrt(w), rcond=None)[0]
+    return _dispersion(e - x @ beta, s ** 2, winsor)
 
 
 def _dispersion(resid: NDArray[np.float64], s2: NDArray[np.float64],

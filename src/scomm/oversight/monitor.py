@@ -14,13 +14,19 @@ makes one explicit, with four indicators:
 - ``hispanic_share_discretionary``: among bookings charged only with minor traffic offences
   (the arrests an officer has most discretion over), the share recorded Hispanic, against the
   same jurisdiction's share among its other bookings that quarter (Gardner & Kohli's
-  comparison; it needs no population benchmark). Screened as a log odds ratio.
+  comparison; it needs no population benchmark). Screened as a log odds ratio against a peer
+  model: the ratio expected of a jurisdiction with its Hispanic share of the other bookings
+  (arrests a pretext does not inflate) and its identification rate (a weighted
+  meta-regression across the quarter's jurisdictions), since
+  who is arrested for what differs with immigration status, and a county with many
+  immigrants shows a standing difference without anyone profiling.
 - ``arrest_shift`` (F2): that log odds ratio in the quarter minus the one before the county
   was activated — the difference-in-differences in log-odds of Gardner & Kohli's logistic
   model ``hispanic ~ post * discretionary``, whose saturated form has this closed form.
 
-Each indicator goes through the same screen: z-scores with the additive random-effect
-correction for over-dispersion (funnel.py) among the quarter's jurisdictions, then
+Each indicator goes through the same screen: z-scores about the peers' expectation (their
+precision-weighted mean, or the peer model above) with the additive random-effect correction
+for over-dispersion (funnel.py) among the quarter's jurisdictions, then
 Benjamini-Hochberg over the quarter's whole review list (every indicator of every
 jurisdiction: at most 5% of a quarter's flags are expected to be false), a flag only for an
 excess, a minimum volume, a data-quality gate (the booking's
@@ -174,6 +180,7 @@ class _Candidate:
     expected: float
     gate: str
     estimate: _Estimate | None = None  # None only where the gate is set
+    peers: tuple[float, ...] = ()  # what the peer model compares it on
 
 
 def screen(units: Units) -> list[MonitorRow]:
@@ -243,7 +250,8 @@ def _discretionary(fips5: str, u: Unit) -> _Candidate:
         fips5, u.discretionary_hispanic, u.discretionary, _share(u.discretionary_hispanic,
                                                                  u.discretionary),
         _share(u.other_hispanic, u.other), gate,
-        _Estimate.of(u.discretionary_hispanic, u.discretionary, u.other_hispanic, u.other))
+        _Estimate.of(u.discretionary_hispanic, u.discretionary, u.other_hispanic, u.other),
+        (_share(u.other_hispanic, u.other), _share(u.matches, u.shared)))
 
 
 def _shift(fips5: str, u: Unit, before: Unit | None) -> _Candidate:
@@ -272,7 +280,8 @@ def _scores(found: list[_Candidate]) -> dict[str, float]:
     if len(eligible) < 3:
         return {}
     d = screen_estimates([c.estimate.value for c in eligible if c.estimate],
-                         [c.estimate.se for c in eligible if c.estimate])
+                         [c.estimate.se for c in eligible if c.estimate],
+                         np.array([c.peers for c in eligible]) if eligible[0].peers else None)
     return {c.fips5: float(z) for c, z in zip(eligible, d.z_additive, strict=True)}
 
 
