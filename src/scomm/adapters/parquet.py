@@ -21,6 +21,7 @@ from scomm.adapters.audit import AuditWriter
 
 #: table -> columns left out of the snapshot
 SNAPSHOTS: dict[Table, frozenset[str]] = {
+    t.jurisdictions: frozenset(),
     t.bookings: frozenset({"prints", "biographic"}),
     t.booking_monitoring: frozenset(),
     t.submissions: frozenset(),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from scipy import stats
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, case, extract, func, or_, select
 
 from scomm.adapters.tables import alerts, cases, dispositions, encounters
 from scomm.oversight.funnel import binomial_limit
@@ -44,29 +44,38 @@ class ComplianceRow:
 
 def compliance(conn: Connection, as_of: datetime, start: datetime | None = None,
                end: datetime | None = None) -> list[ComplianceRow]:
-    """Matches opened in [start, end) by office and month, undocumented as of ``as_of``."""
-    enc = select(encounters.c.case_id).where(encounters.c.at <= as_of)
-    disp = select(dispositions.c.case_id).where(dispositions.c.at <= as_of)
-    documented_enc = set(conn.execute(enc).scalars())
-    documented_disp = set(conn.execute(disp).scalars())
-    escalated = set(conn.execute(select(alerts.c.ref_id).where(
-        alerts.c.kind == "match_undocumented", alerts.c.at <= as_of)).scalars())
-    query = select(cases.c.case_id, cases.c.aor, cases.c.opened_at).where(
-        cases.c.opened_at <= as_of)
+    """Matches opened in [start, end) by office and month, undocumented as of ``as_of``.
+
+    Counted in the database (one grouped query, and one for the undocumented cases' ids),
+    so the report runs at the scale of a national store or snapshot (bench/reports.py)."""
+    enc = select(encounters.c.case_id).where(encounters.c.at <= as_of).distinct().subquery()
+    disp = select(dispositions.c.case_id).where(dispositions.c.at <= as_of).distinct(
+        ).subquery()
+    esc = select(alerts.c.ref_id).where(alerts.c.kind == "match_undocumented",
+                                        alerts.c.at <= as_of).distinct().subquery()
+    missing = or_(enc.c.case_id.is_(None), disp.c.case_id.is_(None))
+    year, month = extract("year", cases.c.opened_at), extract("month", cases.c.opened_at)
+    joined = (cases.outerjoin(enc, enc.c.case_id == cases.c.case_id)
+              .outerjoin(disp, disp.c.case_id == cases.c.case_id))
+    where = [cases.c.opened_at <= as_of]
     if start is not None:
-        query = query.where(cases.c.opened_at >= start)
+        where.append(cases.c.opened_at >= start)
     if end is not None:
-        query = query.where(cases.c.opened_at < end)
+        where.append(cases.c.opened_at < end)
+    counts = select(cases.c.aor, year, month, func.count(),
+                    func.sum(case((missing, 1), else_=0)),
+                    func.sum(case((and_(~missing, esc.c.ref_id.is_not(None)), 1), else_=0))
+                    ).select_from(joined.outerjoin(esc, esc.c.ref_id == cases.c.case_id)
+                                  ).where(*where).group_by(cases.c.aor, year, month)
     rows: dict[tuple[str, str], ComplianceRow] = {}
-    for c in conn.execute(query.order_by(cases.c.case_id)):
-        key = (c.aor, f"{c.opened_at:%Y-%m}")
-        row = rows.setdefault(key, ComplianceRow(*key))
-        row.matches += 1
-        if c.case_id not in documented_enc or c.case_id not in documented_disp:
-            row.undocumented += 1
-            row.cases.append(c.case_id)
-        elif c.case_id in escalated:
-            row.late += 1
+    for aor, y, m, n, undocumented, late in conn.execute(counts):
+        key = (aor, f"{int(y):04d}-{int(m):02d}")
+        rows[key] = ComplianceRow(*key, matches=int(n), undocumented=int(undocumented or 0),
+                                  late=int(late or 0))
+    for case_id, aor, y, m in conn.execute(
+            select(cases.c.case_id, cases.c.aor, year, month).select_from(joined)
+            .where(*where, missing).order_by(cases.c.case_id)):
+        rows[(aor, f"{int(y):04d}-{int(m):02d}")].cases.append(case_id)
     return [rows[k] for k in sorted(rows)]
 
 

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 
 import yaml
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, case, func, select
 
 from scomm.adapters.tables import detainers, jurisdictions
 from scomm.domain.errors import InvalidInput
@@ -69,23 +69,27 @@ def ledger(conn: Connection, per_diem: PerDiem, start: date | None = None,
     """One row per jurisdiction with detainers issued in [start, end], and a total row last."""
     places = {r.fips5: (r.state_abbr, r.county_name) for r in conn.execute(
         select(jurisdictions.c.fips5, jurisdictions.c.state_abbr, jurisdictions.c.county_name))}
-    query = select(detainers.c.fips5, detainers.c.held_hours, detainers.c.extra_jail_days,
-                   detainers.c.past_limit, detainers.c.deadline_at, detainers.c.ended_at)
+    where = []
     if start is not None:
-        query = query.where(detainers.c.issued_at >= datetime.combine(start, time(0), UTC))
+        where.append(detainers.c.issued_at >= datetime.combine(start, time(0), UTC))
     if end is not None:
-        query = query.where(detainers.c.issued_at <= datetime.combine(end, time.max, UTC))
+        where.append(detainers.c.issued_at <= datetime.combine(end, time.max, UTC))
     rows: dict[str, LedgerRow] = {}
-    for d in conn.execute(query):
-        state, county = places.get(d.fips5, ("", ""))
-        row = rows.setdefault(d.fips5, LedgerRow(d.fips5, state, county,
-                                                 per_diem=per_diem.rate(d.fips5, state)))
-        row.detainers += 1
-        row.holds += (d.held_hours or 0) > 0
-        row.extra_jail_days += d.extra_jail_days
-        if d.past_limit:
-            row.holds_past_limit += 1
-            row.hours_past_limit += (d.ended_at - d.deadline_at).total_seconds() / 3600
+    held = func.sum(case((detainers.c.held_hours > 0, 1), else_=0))
+    past = func.sum(case((detainers.c.past_limit.is_(True), 1), else_=0))
+    for fips5, n, holds, days, past_limit in conn.execute(
+            select(detainers.c.fips5, func.count(), held,
+                   func.sum(detainers.c.extra_jail_days), past)
+            .where(*where).group_by(detainers.c.fips5)):
+        state, county = places.get(fips5, ("", ""))
+        rows[fips5] = LedgerRow(fips5, state, county, detainers=int(n), holds=int(holds or 0),
+                                extra_jail_days=int(days or 0),
+                                holds_past_limit=int(past_limit or 0),
+                                per_diem=per_diem.rate(fips5, state))
+    for fips5, deadline_at, ended_at in conn.execute(  # few: each one a breach of the limit
+            select(detainers.c.fips5, detainers.c.deadline_at, detainers.c.ended_at)
+            .where(*where, detainers.c.past_limit.is_(True))):
+        rows[fips5].hours_past_limit += (ended_at - deadline_at).total_seconds() / 3600
     out = sorted(rows.values(), key=lambda r: r.fips5)
     for r in out:
         r.cost = (r.per_diem * r.extra_jail_days).quantize(Decimal("0.01"), ROUND_HALF_UP)

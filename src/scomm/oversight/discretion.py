@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, String, and_, cast, or_, select
 
 from scomm.adapters.tables import cases, decisions, detainers
 from scomm.oversight.complaints import quarter_of
@@ -27,12 +27,19 @@ def _fired(trace: list[dict[str, str]], rule_id: str) -> bool:
 def outcomes(conn: Connection) -> dict[tuple[str, str], dict[str, int]]:
     """(fips5, quarter of the decision) -> matches spared by each policy."""
     out: dict[tuple[str, str], Counter[str]] = {}
+    # The database narrows the decisions to those that could count (most do not); the exact
+    # test below reads each one's trace.
+    could = or_(and_(decisions.c.action == "no_action",
+                     or_(decisions.c.approval == "approved",
+                         cast(decisions.c.trace, String).like("%VW-no-action%"))),
+                and_(decisions.c.action == "conditional_detainer",
+                     detainers.c.state == "cancelled"))
     rows = conn.execute(
         select(cases.c.fips5, decisions.c.decided_at, decisions.c.action,
                decisions.c.approval, decisions.c.trace, detainers.c.state,
                detainers.c.operative_upon_conviction)
         .join(decisions, decisions.c.case_id == cases.c.case_id)
-        .outerjoin(detainers, detainers.c.case_id == cases.c.case_id))
+        .outerjoin(detainers, detainers.c.case_id == cases.c.case_id).where(could))
     for fips5, at, action, approval, trace, d_state, conditional in rows:
         reason = None
         if action == "no_action" and approval == "approved":

@@ -105,6 +105,14 @@ def screen_estimates(estimates: NDArray[np.float64] | list[float],
         raise InvalidInput("covariates", f"{x.shape[1] - 1} covariates for {e.size} units")
     w = 1 / s ** 2
     beta = np.linalg.lstsq(x * np.sqrt(w)[:, None], e * np.sqrt(w), rcond=None)[0]
+    first = _dispersion(e - x @ beta, s ** 2, winsor)
+    # The peers are the units that are not outliers: a few large outlying units would
+    # otherwise pull the expectation toward themselves and push everyone else away from it.
+    peers = np.abs(first.z_additive) <= Z_ALARM
+    if peers.all() or peers.sum() <= x.shape[1]:
+        return first
+    sw = np.sqrt(w[peers])[:, None]
+    beta = np.linalg.lstsq(x[peers] * sw, e[peers] * sw[:, 0], rcond=None)[0]
     return _dispersion(e - x @ beta, s ** 2, winsor)
 
 
