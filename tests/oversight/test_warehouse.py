@@ -38,7 +38,7 @@ def test_every_report_reads_the_same_from_the_snapshot(tiny_run: Any) -> None:
 
 def test_a_folder_that_is_not_a_snapshot_is_refused(tmp_path: Path) -> None:
     (tmp_path / "cases.parquet").write_bytes(b"")
-    with pytest.raises(InvalidInput, match="no jurisdictions.parquet"):
+    with pytest.raises(InvalidInput, match=r"no jurisdictions\.parquet"):
         open_warehouse(tmp_path)
 
 
