@@ -57,7 +57,6 @@ def scale(base: Path, out: Path, cases: int) -> dict[str, int]:
         f"SELECT count(*) FROM read_parquet('{base / 'criminal_searches.parquet'}') "
         "WHERE shared_with_ident").fetchone()[0])
     k_searches = math.ceil(k * base_cases * SUBMISSIONS_PER_MATCH / max(1, searches))
-    rows = {}
     with Progress(transient=True) as progress:
         task = progress.add_task("scaling the snapshot", total=len(SNAPSHOTS))
         for table in SNAPSHOTS:
@@ -71,10 +70,8 @@ def scale(base: Path, out: Path, cases: int) -> dict[str, int]:
                 query = (f"SELECT * REPLACE ({replace}) FROM read_parquet('{src}'), "
                          f"range({copies}) t(r)")
             con.execute(f"COPY ({query}) TO '{out / f'{name}.parquet'}' (FORMAT parquet)")
-            rows[name] = int(con.execute(
-                f"SELECT count(*) FROM read_parquet('{out / f'{name}.parquet'}')").fetchone()[0])
             progress.advance(task)
-    return rows
+    return _counts(out)
 
 
 def _counts(work: Path) -> dict[str, int]:

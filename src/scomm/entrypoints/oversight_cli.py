@@ -23,6 +23,18 @@ def _day(value: str, option: str) -> date:
         raise InvalidInput(option, f"not an ISO date: {value!r}") from None
 
 
+def _write_csv(path: Path, table: list[dict[str, object]]) -> Path:
+    """``table`` as CSV with its keys as the header (an empty file for no rows)."""
+    import csv
+
+    with path.open("w", newline="") as f:
+        if table:
+            w = csv.DictWriter(f, fieldnames=list(table[0]))
+            w.writeheader()
+            w.writerows(table)
+    return path
+
+
 @sample_app.command("plan")
 def sample_plan(
     tolerable: Annotated[float, typer.Option(help="tolerable deviation rate, e.g. 0.05")],
@@ -206,8 +218,6 @@ def statistics(
 ) -> None:
     """Transparency statistics in ICE's interoperability columns, with the small-cell rule
     applied to everything written (docs/oversight.md)."""
-    import csv
-
     from scomm.oversight import statistics as stats
     from scomm.oversight import transparency as t
 
@@ -239,12 +249,7 @@ def statistics(
         raise fail(exc) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"statistics_{'published_' if published else ''}{by}{'_monthly' if monthly else ''}"
-    path = out_dir / f"{name}.csv"
-    with path.open("w", newline="") as f:
-        if table:
-            w = csv.DictWriter(f, fieldnames=list(table[0]))
-            w.writeheader()
-            w.writerows(table)
+    path = _write_csv(out_dir / f"{name}.csv", table)
     total = t.national(rows)
     out.print(f"national: {total['submissions']:,} submissions, "
               f"{total['ident_matches_total']:,} matches, {total['removals_total']:,} "
@@ -261,7 +266,6 @@ def profiling_monitor(
 ) -> None:
     """The profiling monitor's screen: every jurisdiction and quarter of a store to
     monitor.csv, or ICE's county table screened naively and corrected (docs/oversight.md)."""
-    import csv
     from collections import Counter
     from dataclasses import asdict
 
@@ -290,12 +294,7 @@ def profiling_monitor(
     except ScommError as exc:
         raise fail(exc) from None
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{name}.csv"
-    with path.open("w", newline="") as f:
-        if table:
-            w = csv.DictWriter(f, fieldnames=list(table[0]))
-            w.writeheader()
-            w.writerows(table)
+    path = _write_csv(out_dir / f"{name}.csv", table)
     if published:
         shown = Table("indicator", "target", "counties", "phi", "tau", "naive",
                       "multiplicative", "additive", "BH q<0.05", "BH high")

@@ -188,7 +188,7 @@ def screen(units: Units) -> list[MonitorRow]:
     by_quarter: dict[str, list[str]] = defaultdict(list)
     for fips5, quarter in sorted(units):
         by_quarter[quarter].append(fips5)
-    before = _before_activation(units)
+    before = by_county(units, before_activation=True)
     rows: list[MonitorRow] = []
     for quarter, keys in sorted(by_quarter.items()):
         baseline = _baseline(units, quarter)
@@ -218,11 +218,11 @@ def _baseline(units: Units, quarter: str) -> Callable[[str, str, str], tuple[int
     return counts
 
 
-def _before_activation(units: Units) -> dict[str, Unit]:
-    """Each jurisdiction's bookings of the quarters before its activation, pooled."""
+def by_county(units: Units, before_activation: bool = False) -> dict[str, Unit]:
+    """Each jurisdiction's quarters pooled (only those before its activation, if asked)."""
     out: dict[str, Unit] = defaultdict(Unit)
     for (fips5, _), u in units.items():
-        if u.phase == "before":
+        if not before_activation or u.phase == "before":
             out[fips5] += u
     return dict(out)
 

@@ -38,7 +38,7 @@ from sqlalchemy import Connection, func, select
 
 from scomm.adapters.tables import bookings, criminal_searches, jurisdictions
 from scomm.domain.errors import InvalidInput
-from scomm.oversight.monitor import Unit
+from scomm.oversight.monitor import Unit, by_county
 
 MIN_PER_CELL = 10
 MIN_COUNTIES = 20
@@ -208,14 +208,10 @@ def counties_from_store(conn: Connection, units: Mapping[tuple[str, str], Unit]
                         ).one()
     days = max(1, (span[1] - span[0]).days + 1) if span[0] else 1
     states = dict(conn.execute(select(jurisdictions.c.fips5, jurisdictions.c.state_abbr)).all())
-    totals: dict[str, Unit] = {}
-    for (fips5, _), u in units.items():
-        totals.setdefault(fips5, Unit())
-        totals[fips5] += u
     return [CountyRollout(f, states.get(f, ""), first[f].date(),
                           (u.discretionary_hispanic + u.other_hispanic) / u.with_ethnicity,
                           u.bookings / days)
-            for f, u in sorted(totals.items()) if f in first and u.with_ethnicity]
+            for f, u in sorted(by_county(units).items()) if f in first and u.with_ethnicity]
 
 
 def event_svg(est: RolloutEstimate) -> str:

@@ -181,16 +181,19 @@ class ChargeModel:
         """The charges of one booking of ``person``: one to three, the first possibly Level 1
         for a person inclined to serious crime who has no Level 1 conviction yet."""
         n = int(pick(rng, self._per_booking))
-        pulled = self.minor_traffic_only_chance(person) == 0.0
+        pulled = self._pulled_to_level1(person)
         codes = [self.draw(rng, pulled and i == 0) for i in range(n)]
         return tuple(dict.fromkeys(codes))
 
-    def minor_traffic_only_chance(self, person: Person) -> float:
-        """The chance that a booking of ``person`` is for minor traffic offences only."""
-        pulled = person.level1_propensity and not any(
+    def _pulled_to_level1(self, person: Person) -> bool:
+        """Inclined to serious crime with no Level 1 conviction yet: the first charge is one."""
+        return person.level1_propensity and not any(
             self.catalog.get(pr.ncic_code).sc_level_2008 == 1 for pr in person.priors
             if pr.convicted)
-        return 0.0 if pulled else self.minor_traffic_only_share
+
+    def minor_traffic_only_chance(self, person: Person) -> float:
+        """The chance that a booking of ``person`` is for minor traffic offences only."""
+        return 0.0 if self._pulled_to_level1(person) else self.minor_traffic_only_share
 
     def draw(self, rng: np.random.Generator, level1: bool) -> str:
         return str(rng.choice(self.codes, p=self._p_l1 if level1 else self._p_other))

@@ -154,6 +154,7 @@ class World:
         self.jail_plan: dict[str, list[str]] = {}
         self.late_pickup: dict[str, str] = {}
         self.withdrawn: set[str] = set()
+        self._group_pools: dict[tuple[str, str], tuple[list[int], float]] = {}
 
     # ------------------------------------------------------------------ queue
     def at(self, when: datetime, action: Callable[[], None]) -> None:
@@ -247,6 +248,18 @@ class World:
         if self.search_ahead:
             self.system.expect(bookings)
 
+    def _group_pool(self, fips5: str, group: str) -> tuple[list[int], float]:
+        """The county's arrestees of ``group``, and the share of the county's bookings that
+        are theirs for minor traffic only (the pool is fixed for the run: worked out once)."""
+        key = (fips5, group)
+        if key not in self._group_pools:
+            everyone = self.nation.pools[fips5]
+            pool = [i for i in everyone if self.nation.people[i].ethnicity == group]
+            usual = sum(self.charges.minor_traffic_only_chance(self.nation.people[i])
+                        for i in pool) / len(everyone)
+            self._group_pools[key] = (pool, usual)
+        return self._group_pools[key]
+
     def _pretextual(self, day: date, fips5: str, rate: float) -> list[Booking]:
         """The injected extra minor-traffic arrests of one group (``PretextualArrests``), on
         their own random stream so that a scenario without them is drawn exactly as before."""
@@ -256,13 +269,10 @@ class World:
             if not isinstance(b, PretextualArrests) or not b.covers(
                     fips5, j.state_abbr, j.aor or "", day):
                 continue
-            pool = [i for i in self.nation.pools[fips5]
-                    if self.nation.people[i].ethnicity == b.group]
+            pool, usual = self._group_pool(fips5, b.group)
             if not pool:
                 continue
             rng = rng_for(self.s.seed, STREAM_PRETEXT, day.toordinal(), int(fips5))
-            usual = sum(self.charges.minor_traffic_only_chance(self.nation.people[i])
-                        for i in pool) / len(self.nation.pools[fips5])
             extra = b.extra_per_day(rate, usual)
             tz = ZoneInfo(j.tz)
             for n in range(int(rng.poisson(extra))):
