@@ -392,6 +392,62 @@ audit_head = Table(
     Column("hash", LargeBinary(32), nullable=False),
 )
 
+#: Signed tree heads of the audit log (C2SP checkpoint notes); one row per signed size.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("size", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("signed_at", TS, nullable=False),
+)
+
+# ---------------------------------------------------------------- accounts (CJIS AC-2, AC-7)
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("username", String(60), primary_key=True),
+    Column("display_name", String(120), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("last_active_at", TS, nullable=True),
+    Column("locked_at", TS, nullable=True),
+    Column("disabled_at", TS, nullable=True),
+    Column("disabled_reason", String(60), nullable=True),
+)
+
+#: role in a domain: ``county:FIPS5``, ``state:FIPS2``, ``aor:CODE`` or ``*`` (everywhere).
+account_grants = Table(
+    "account_grants",
+    metadata,
+    Column("username", String(60), primary_key=True),
+    Column("role", String(30), primary_key=True),
+    Column("domain", String(40), primary_key=True),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("attempt_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("username", String(60), nullable=False, index=True),
+    Column("at", TS, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("source", String(60), nullable=False),
+)
+
+#: Only the SHA-256 of a session token is stored: a copy of the table opens no session.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", LargeBinary(32), primary_key=True),
+    Column("username", String(60), nullable=False, index=True),
+    Column("created_at", TS, nullable=False),
+    Column("last_seen_at", TS, nullable=False),
+    Column("ended_at", TS, nullable=True),
+)
+
 # ---------------------------------------------------------------- complaints (CRCL)
 complaints = Table(
     "complaints",

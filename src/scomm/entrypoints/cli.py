@@ -16,14 +16,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from scomm.domain.errors import AuditChainBroken, ScommError
+from scomm.domain.errors import ScommError
+from scomm.entrypoints.audit_cli import audit_app
 from scomm.entrypoints.console import DbOption, err, fail, open_store, out, store_url
 from scomm.entrypoints.oversight_cli import oversight_app
 from scomm.entrypoints.policy_cli import jurisdiction, participation, policy_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Secure Communities reference implementation on synthetic people.")
-audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log.")
 scenario_app = typer.Typer(no_args_is_help=True, help="Scenario files for the main job.")
 booking_app = typer.Typer(no_args_is_help=True, help="Submit bookings as a jail would.")
 detainer_app = typer.Typer(no_args_is_help=True, help="Detainers and the 48-hour limit.")
@@ -124,25 +124,6 @@ def _print_comparison(rows: list[dict[str, Any]]) -> None:
     table.add_row("TOTAL", "", str(sims), f"{reals:.1f}", str(simm), f"{realm:.1f}",
                   style="bold")
     out.print(table)
-
-
-@audit_app.command("verify")
-def audit_verify(db: DbOption = None) -> None:
-    """Recompute the audit hash chain; exit 1 naming the first bad entry if any was altered."""
-    from scomm.adapters import audit
-    from scomm.adapters.db import make_engine
-
-    engine = make_engine(store_url(db))
-    try:
-        with engine.connect() as conn:
-            result = audit.verify(conn)
-    except AuditChainBroken as exc:
-        err.print(f"[red]audit log BROKEN[/red] at entry {exc.seq}: {exc.problem}",
-                  highlight=False, soft_wrap=True)
-        raise typer.Exit(code=1) from None
-    finally:
-        engine.dispose()
-    out.print(f"audit log intact: {result.entries} entries, head {result.head_hash}")
 
 
 @scenario_app.command("schema")
