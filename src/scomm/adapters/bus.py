@@ -76,10 +76,12 @@ class InProcessBus:
         if self.fault is not None:
             self.fault(point, consumer, msg)
 
-    def deliver(self, sub: Subscription, msg: Message) -> bool:
-        """Apply ``msg`` to one consumer exactly once; False if it had already been applied."""
+    def deliver(self, sub: Subscription, msg: Message, actor: str | None = None) -> bool:
+        """Apply ``msg`` to one consumer exactly once; False if it had already been applied.
+        ``actor`` is who the audit log names (default: the agency)."""
         self._hook("before_deliver", sub.consumer, msg)
-        with UnitOfWork(self.engine, self.clock, actor=f"agency:{sub.consumer}") as uow:
+        with UnitOfWork(self.engine, self.clock,
+                        actor=actor or f"agency:{sub.consumer}") as uow:
             first_time = uow.conn.execute(_record_delivery(
                 self.engine.dialect.name, consumer=sub.consumer, message_id=msg.message_id,
                 processed_at=uow.now()))
@@ -92,8 +94,9 @@ class InProcessBus:
         self._hook("after_commit", sub.consumer, msg)
         return True
 
-    def handle(self, command: Message) -> bool:
-        """Apply a command from outside (a jail, an officer, a court), then drain the outbox.
+    def accept(self, command: Message, actor: str | None = None) -> bool:
+        """Apply a command from outside (a jail, an officer, a court) and leave what it emitted
+        in the outbox for the relay: the service answers once the command is durable.
 
         Returns False when the command's id had already been applied: a retry is harmless, and
         the caller can tell the sender it was a repeat.
@@ -101,7 +104,11 @@ class InProcessBus:
         subs = self._by_kind.get(command.kind, [])
         if len(subs) != 1:
             raise LookupError(f"{command.kind}: expected exactly one handler, found {len(subs)}")
-        applied = self.deliver(subs[0], command)
+        return self.deliver(subs[0], command, actor)
+
+    def handle(self, command: Message, actor: str | None = None) -> bool:
+        """``accept``, then drain the outbox: the command line's way, one command at a time."""
+        applied = self.accept(command, actor)
         self.run_until_idle()
         return applied
 

@@ -46,8 +46,9 @@ def compliance(conn: Connection, as_of: datetime, start: datetime | None = None,
                end: datetime | None = None) -> list[ComplianceRow]:
     """Matches opened in [start, end) by office and month, undocumented as of ``as_of``.
 
-    Counted in the database (one grouped query, and one for the undocumented cases' ids),
-    so the report runs at the scale of a national store or snapshot (bench/reports.py)."""
+    Counted in the database in one grouped pass that also gathers each group's undocumented
+    case ids (case ids hold no line breaks), so the report runs at the scale of a national
+    store or snapshot (bench/reports.py) without a second join to list the cases."""
     enc = select(encounters.c.case_id).where(encounters.c.at <= as_of).distinct().subquery()
     disp = select(dispositions.c.case_id).where(dispositions.c.at <= as_of).distinct(
         ).subquery()
@@ -64,18 +65,16 @@ def compliance(conn: Connection, as_of: datetime, start: datetime | None = None,
         where.append(cases.c.opened_at < end)
     counts = select(cases.c.aor, year, month, func.count(),
                     func.sum(case((missing, 1), else_=0)),
-                    func.sum(case((and_(~missing, esc.c.ref_id.is_not(None)), 1), else_=0))
+                    func.sum(case((and_(~missing, esc.c.ref_id.is_not(None)), 1), else_=0)),
+                    func.aggregate_strings(case((missing, cases.c.case_id)), "\n")
                     ).select_from(joined.outerjoin(esc, esc.c.ref_id == cases.c.case_id)
                                   ).where(*where).group_by(cases.c.aor, year, month)
     rows: dict[tuple[str, str], ComplianceRow] = {}
-    for aor, y, m, n, undocumented, late in conn.execute(counts):
+    for aor, y, m, n, undocumented, late, ids in conn.execute(counts):
         key = (aor, f"{int(y):04d}-{int(m):02d}")
         rows[key] = ComplianceRow(*key, matches=int(n), undocumented=int(undocumented or 0),
+                                  cases=sorted(ids.split("\n")) if ids else [],
                                   late=int(late or 0))
-    for case_id, aor, y, m in conn.execute(
-            select(cases.c.case_id, cases.c.aor, year, month).select_from(joined)
-            .where(*where, missing).order_by(cases.c.case_id)):
-        rows[(aor, f"{int(y):04d}-{int(m):02d}")].cases.append(case_id)
     return [rows[k] for k in sorted(rows)]
 
 
