@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -65,8 +65,7 @@ def create(uow: UnitOfWork, username: str, display_name: str, password: str,
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise InvalidInput("username", "letters, digits, '.' and '_' only")
     _check_password(username, password)
-    if uow.conn.execute(select(accounts.c.username).where(
-            accounts.c.username == username)).first() is not None:
+    if exists(uow, username):
         raise InvalidInput("username", f"{username!r} already exists")
     uow.conn.execute(insert(accounts).values(
         username=username, display_name=display_name, password_hash=_hasher.hash(password),
@@ -90,6 +89,11 @@ def set_grants(uow: UnitOfWork, username: str, grants: list[Grant],
             {"username": username, "role": g.role, "domain": g.domain} for g in set(grants)])
     uow.audit("write", "account_grants", username,
               {"grants": sorted(f"{g.role}@{g.domain}" for g in grants)})
+
+
+def exists(uow: UnitOfWork, username: str) -> bool:
+    return uow.conn.execute(select(accounts.c.username).where(
+        accounts.c.username == username)).first() is not None
 
 
 def grants_of(uow: UnitOfWork, username: str) -> tuple[Grant, ...]:

@@ -21,6 +21,7 @@ from scomm.entrypoints.audit_cli import audit_app
 from scomm.entrypoints.console import DbOption, err, fail, open_store, out, store_url
 from scomm.entrypoints.oversight_cli import oversight_app
 from scomm.entrypoints.policy_cli import jurisdiction, participation, policy_app
+from scomm.entrypoints.service_cli import account_app, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Secure Communities reference implementation on synthetic people.")
@@ -35,6 +36,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(policy_app, name="policy")
 app.add_typer(oversight_app, name="oversight")
+app.add_typer(account_app, name="account")
+app.command("serve")(serve)
 app.command("participation")(participation)
 app.command("jurisdiction")(jurisdiction)
 
