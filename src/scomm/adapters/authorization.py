@@ -14,6 +14,7 @@ and area of responsibility, so the database returns only what the user may see.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +97,9 @@ class Authorizer:
     def __init__(self, model: Path = DATA / "access_model.conf",
                  policy: Path = DATA / "access_policy.csv") -> None:
         self._enforcer = casbin.Enforcer(str(model), str(policy))
+        # casbin logs every refusal at WARNING; the audit log already records each one, with
+        # who and what, so its lines would only repeat that without the request's context.
+        logging.getLogger("casbin").setLevel(logging.ERROR)
         self._enforcer.add_function("covers", covers)
         self.roles = frozenset(rule[0] for rule in self._enforcer.get_policy())
 

@@ -108,6 +108,11 @@ def _load_dispositions() -> dict[str, frozenset[str]]:
 _DISPOSITIONS = _load_dispositions()
 
 
+def dispositions_for(action: str) -> list[str]:
+    """The disposition codes that may close a case decided ``action`` (for forms)."""
+    return sorted(c for c, acts in _DISPOSITIONS.items() if action in acts)
+
+
 def decide_case(msg: DecideCase, uow: UnitOfWork, svc: Services) -> None:
     """Record the officer's decision. Following the recommendation takes effect at once; an
     override waits for a supervisor (the control OIG-12-64's 25 inconsistent cases lacked)."""
@@ -307,9 +312,8 @@ def record_disposition(msg: RecordDisposition, uow: UnitOfWork, svc: Services) -
         raise InvalidInput("disposition", f"unknown disposition {msg.disposition!r}; one of "
                            f"{sorted(_DISPOSITIONS)}")
     if action not in allowed:
-        fitting = sorted(c for c, acts in _DISPOSITIONS.items() if action in acts)
         raise InvalidInput("disposition", f"{msg.disposition!r} cannot close a case decided "
-                           f"{action!r}; one of {fitting}")
+                           f"{action!r}; one of {dispositions_for(action)}")
     uow.conn.execute(insert(dispositions).values(
         case_id=msg.case_id, officer=msg.officer, disposition=msg.disposition, at=uow.now(),
         narrative=msg.narrative.strip()))

@@ -112,7 +112,9 @@ def detainer_list(conn: Connection, scope: Scope, state: str | None, now: dateti
          .where(scope.clause(fips5=detainers.c.fips5, aor=cases.c.aor)))
     if state:
         q = q.where(detainers.c.state == state)
-    q = q.order_by(detainers.c.deadline_at, detainers.c.detainer_id).limit(limit).offset(offset)
+    # running clocks first, nearest limit first; then those not started; the ended last
+    q = q.order_by(detainers.c.ended_at.is_not(None), detainers.c.deadline_at.is_(None),
+                   detainers.c.deadline_at, detainers.c.detainer_id).limit(limit).offset(offset)
     out = []
     for r in conn.execute(q):
         d = _plain(r)

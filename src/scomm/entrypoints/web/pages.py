@@ -25,6 +25,7 @@ from sqlalchemy import select
 from scomm.adapters import accounts
 from scomm.adapters.authorization import Actor, targets
 from scomm.adapters.tables import encounters
+from scomm.agencies import field_office
 from scomm.domain.errors import InvalidInput
 from scomm.domain.messages import ComplaintCategory
 from scomm.entrypoints.api import cases as case_routes
@@ -135,13 +136,11 @@ def case_page(case_id: str, request: Request, svc: ServiceDep,
     gate = Gate(svc, actor, request)
     c = case_routes.get_case(case_id, gate)
     domains = targets(fips5=c["fips5"], aor=c["aor"])
-    suggested = {"detainer": "detainer_issued", "conditional_detainer": "detainer_issued",
-                 "no_action": "no_action_taken", "take_custody": "taken_into_custody"}
     action = (c["decision"] or {}).get("action", "")
     return _page(request, "case.html", actor, c=c, flash=flash,
                  can_decide=svc.authorizer.allowed(actor, "case", "decide", domains),
                  can_document=svc.authorizer.allowed(actor, "case", "document", domains),
-                 suggested_disposition=suggested.get(action, ""))
+                 dispositions=field_office.dispositions_for(action))
 
 
 def _back(case_id: str, flash: str) -> RedirectResponse:
