@@ -43,7 +43,8 @@ def check_ncic_code(v: str) -> str:
 
 
 NcicCode = Annotated[str, AfterValidator(check_ncic_code),
-                     Field(description="4-digit NCIC offense code, e.g. 5404 (DUI)")]
+                     Field(description="4-digit NCIC offense code, e.g. 5404 (DUI)",
+                           json_schema_extra={"pattern": NCIC_CODE.pattern})]
 
 
 class Charge(Frozen):
@@ -75,8 +76,10 @@ class Booking(Frozen):
     """A booking submission: who, where, when, why, and the ten prints."""
 
     booking_id: str = Field(min_length=1, max_length=64)
-    ori: str = Field(description="9-character originating agency identifier")
-    fips5: str = Field(description="5-digit county code of the booking agency")
+    ori: str = Field(description="9-character originating agency identifier",
+                     json_schema_extra={"pattern": ORI.pattern})
+    fips5: str = Field(description="5-digit county code of the booking agency",
+                       json_schema_extra={"pattern": FIPS5.pattern})
     booked_at: AwareDatetime
     biographic: Biographic
     charges: tuple[Charge, ...] = Field(min_length=1)
