@@ -59,9 +59,6 @@ class Served:
             self.tokens[user] = r.json()["token"]
         return {"Authorization": f"Bearer {self.tokens[user]}"}
 
-    def audit_count(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(audit_log)).scalar_one())
 
 
 def copy_store(src: Path, dst: Path) -> str:

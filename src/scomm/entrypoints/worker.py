@@ -34,8 +34,6 @@ class Worker(threading.Thread):
         self.idle_seconds = idle_seconds
         self.deadlines_every = deadlines_every
         self.checkpoint_every = checkpoint_every
-        self.relayed = 0
-        self.failures = 0
         self._halt = threading.Event()
         self._idle = threading.Event()
 
@@ -44,7 +42,6 @@ class Worker(threading.Thread):
         while not self._halt.is_set():
             try:
                 n = self.system.bus.run_until_idle()
-                self.relayed += n
                 now = time.monotonic()
                 if now >= next_deadlines:
                     self._expire()
@@ -53,7 +50,6 @@ class Worker(threading.Thread):
                     self.checkpoint()
                     next_checkpoint = now + self.checkpoint_every
             except Exception:  # a failed batch stays in the outbox and is retried
-                self.failures += 1
                 log.exception("worker pass failed; retrying")
                 n = 0
             if n == 0:

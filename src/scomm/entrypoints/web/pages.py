@@ -68,6 +68,12 @@ def _signin() -> RedirectResponse:
     return RedirectResponse("/signin", status_code=303)
 
 
+def _gate(request: Request, svc: Service) -> Gate | None:
+    """The signed-in user's gate, or None: the page then sends them to sign in."""
+    actor = _actor(request, svc)
+    return None if actor is None else Gate(svc, actor, request)
+
+
 @router.get("/signin", response_class=HTMLResponse)
 def signin_form(request: Request) -> HTMLResponse:
     return _page(request, "signin.html", None)
@@ -116,10 +122,10 @@ def home(request: Request, svc: ServiceDep) -> Response:
 
 @router.get("/queue", response_class=HTMLResponse)
 def queue(request: Request, svc: ServiceDep) -> Response:
-    actor = _actor(request, svc)
-    if actor is None:
+    gate = _gate(request, svc)
+    if gate is None:
         return _signin()
-    gate = Gate(svc, actor, request)
+    actor = gate.actor
     scope = gate.require("case", "read")
     queues = [(aor, case_routes.queue(aor, gate)) for aor in sorted(scope.aors)]
     recent = gate.listing("case", lambda uow, s: views.case_list(uow.conn, s, None, None, 50, 0),
@@ -130,10 +136,10 @@ def queue(request: Request, svc: ServiceDep) -> Response:
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(case_id: str, request: Request, svc: ServiceDep,
               flash: str | None = None) -> Response:
-    actor = _actor(request, svc)
-    if actor is None:
+    gate = _gate(request, svc)
+    if gate is None:
         return _signin()
-    gate = Gate(svc, actor, request)
+    actor = gate.actor
     c = case_routes.get_case(case_id, gate)
     domains = targets(fips5=c["fips5"], aor=c["aor"])
     action = (c["decision"] or {}).get("action", "")
@@ -151,12 +157,11 @@ def _back(case_id: str, flash: str) -> RedirectResponse:
 def decide(case_id: str, request: Request, svc: ServiceDep,
            override_action: Annotated[str, Form()] = "",
            override_reason: Annotated[str, Form()] = "") -> Response:
-    actor = _actor(request, svc)
-    if actor is None:
+    gate = _gate(request, svc)
+    if gate is None:
         return _signin()
     case_routes.decide(case_id, Decide(override_action=override_action or None,
-                                       override_reason=override_reason or None),
-                       Gate(svc, actor, request))
+                                       override_reason=override_reason or None), gate)
     return _back(case_id, "Decision recorded.")
 
 
@@ -167,10 +172,9 @@ def document(case_id: str, request: Request, svc: ServiceDep,
              location: Annotated[str, Form()] = "",
              subject_contacted: Annotated[str, Form()] = "") -> Response:
     """The documentation form: the encounter (if not yet recorded), then the disposition."""
-    actor = _actor(request, svc)
-    if actor is None:
+    gate = _gate(request, svc)
+    if gate is None:
         return _signin()
-    gate = Gate(svc, actor, request)
     with svc.system.engine.connect() as conn:
         has_encounter = conn.execute(select(encounters.c.case_id).where(
             encounters.c.case_id == case_id)).first() is not None
@@ -189,14 +193,14 @@ def document(case_id: str, request: Request, svc: ServiceDep,
 
 @router.get("/detainers", response_class=HTMLResponse)
 def detainer_board(request: Request, svc: ServiceDep) -> Response:
-    actor = _actor(request, svc)
-    if actor is None:
+    gate = _gate(request, svc)
+    if gate is None:
         return _signin()
     now = svc.system.clock.now()
-    rows = Gate(svc, actor, request).listing(
+    rows = gate.listing(
         "detainer", lambda uow, s: views.detainer_list(uow.conn, s, None, now, 200, 0),
         lambda r: str(r["detainer_id"]))
-    return _page(request, "detainers.html", actor, rows=rows)
+    return _page(request, "detainers.html", gate.actor, rows=rows)
 
 
 @router.get("/jurisdictions", response_class=HTMLResponse)
@@ -219,10 +223,10 @@ def _published_monitor() -> tuple[dict[str, int], str]:
 
 @router.get("/oversight", response_class=HTMLResponse)
 def oversight_page(request: Request, svc: ServiceDep) -> Response:
-    actor = _actor(request, svc)
-    if actor is None:
+    gate = _gate(request, svc)
+    if gate is None:
         return _signin()
-    gate = Gate(svc, actor, request)
+    actor = gate.actor
     gate.require("report", "read")
     as_of = svc.system.clock.now()
     with svc.system.engine.connect() as conn:
